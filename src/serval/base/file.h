@@ -1,0 +1,45 @@
+// File-system helpers. All return Status values naming the path; none throw.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "serval/base/status.h"
+
+namespace serval {
+
+std::string JoinPath(std::string_view a, std::string_view b);
+bool PathExists(const std::string& path);
+bool IsDirectory(const std::string& path);
+
+// Reads a whole regular file. Refuses files larger than max_bytes.
+Result<std::string> ReadFileToString(const std::string& path, uint64_t max_bytes = uint64_t{1} << 32);
+
+// Names (not paths) of the entries of a directory, sorted.
+Result<std::vector<std::string>> ListDirectory(const std::string& path);
+
+// A read-only memory mapping of a whole file. Immutable after Open, so safe to share across
+// threads; the mapping lives as long as the object (hold it in a shared_ptr to share).
+class MappedFile {
+ public:
+  static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const char* data() const { return data_; }
+  uint64_t size() const { return size_; }
+  std::string_view view() const { return {data_, static_cast<size_t>(size_)}; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile() = default;
+  const char* data_ = nullptr;
+  uint64_t size_ = 0;
+  std::string path_;
+};
+
+}  // namespace serval
