@@ -1,0 +1,428 @@
+#include "serval/graph/import.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "serval/base/strings.h"
+
+namespace serval::graph {
+
+FunctionLibrary::FunctionLibrary(const tensorflow::FunctionDefLibrary& library, const loader::OpDefs& op_defs)
+    : op_defs_(op_defs) {
+  for (const auto& f : library.function()) functions_[f.signature().name()] = &f;
+}
+
+const tensorflow::FunctionDef* FunctionLibrary::Find(const std::string& name) const {
+  auto it = functions_.find(name);
+  return it == functions_.end() ? nullptr : it->second;
+}
+
+Status ParseTensorName(const std::string& name, std::string* node, int* index) {
+  size_t colon = name.rfind(':');
+  if (colon == std::string::npos) {
+    *node = name;
+    *index = 0;
+    return Status();
+  }
+  const std::string idx = name.substr(colon + 1);
+  if (idx.empty() || idx.size() > 9 || idx.find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidArgument(StrCat("malformed tensor name ", CEscape(name), " (expected 'node' or 'node:index')"));
+  }
+  *node = name.substr(0, colon);
+  *index = std::stoi(idx);
+  return Status();
+}
+
+namespace {
+
+int ArgCount(const tensorflow::OpDef::ArgDef& arg, const tensorflow::NodeDef& node, Status* status);
+
+}  // namespace
+
+Status OutputArgLayout(const tensorflow::OpDef& op_def, const tensorflow::NodeDef& node,
+                       std::map<std::string, std::pair<int, int>>* ranges, int* total) {
+  int offset = 0;
+  for (const auto& arg : op_def.output_arg()) {
+    Status s;
+    int n = ArgCount(arg, node, &s);
+    if (!s.ok()) return s;
+    if (ranges) (*ranges)[arg.name()] = {offset, n};
+    offset += n;
+  }
+  *total = offset;
+  return Status();
+}
+
+namespace {
+
+int ArgCount(const tensorflow::OpDef::ArgDef& arg, const tensorflow::NodeDef& node, Status* status) {
+  auto attr = [&](const std::string& name) -> const tensorflow::AttrValue* {
+    auto it = node.attr().find(name);
+    if (it == node.attr().end()) {
+      *status = InvalidArgument(StrCat("attr '", name, "' (the length of argument '", arg.name(), "') is missing"));
+      return nullptr;
+    }
+    return &it->second;
+  };
+  if (!arg.number_attr().empty()) {
+    const auto* a = attr(arg.number_attr());
+    if (!a) return 0;
+    if (a->i() < 0 || a->i() > 1000000) {
+      *status = InvalidArgument(StrCat("attr '", arg.number_attr(), "' = ", a->i(), " is not a valid length"));
+      return 0;
+    }
+    return static_cast<int>(a->i());
+  }
+  if (!arg.type_list_attr().empty()) {
+    const auto* a = attr(arg.type_list_attr());
+    return a ? a->list().type_size() : 0;
+  }
+  return 1;
+}
+
+bool IsCallOp(const std::string& op) { return op == "PartitionedCall" || op == "StatefulPartitionedCall"; }
+
+// What an imported name resolves to: its flat outputs, its output-arg ranges (for function
+// references) and the node ids a control dependency on it must wait for.
+struct Imported {
+  std::vector<Endpoint> outputs;
+  std::map<std::string, std::pair<int, int>> arg_ranges;
+  std::vector<int> control_ids;
+  const tensorflow::NodeDef* def = nullptr;
+};
+
+struct Scope {
+  std::string function;  // "" for the top-level graph
+  std::string prefix;    // prepended to node names for messages ("call/")
+  std::unordered_map<std::string, const tensorflow::NodeDef*> defs;
+  std::unordered_map<std::string, Endpoint> args;          // function arg name -> value
+  std::unordered_map<std::string, Endpoint> feeds;         // top level: "node:i" -> _Arg
+  std::vector<int> entry_controls;                         // call-site control inputs
+  std::unordered_map<std::string, Imported> done;
+  std::set<std::string> in_progress;
+  int depth = 0;
+};
+
+class Importer {
+ public:
+  Importer(const FunctionLibrary& lib, Graph* g) : lib_(lib), g_(*g) {}
+
+  Result<const Imported*> ImportNode(Scope& scope, const std::string& name, const std::string& referrer);
+  Result<Endpoint> ResolveData(Scope& scope, const std::string& ref, const std::string& referrer);
+  Status ImportFunctionBody(const tensorflow::FunctionDef& fdef, Scope& scope, std::vector<Endpoint>* outputs,
+                            std::vector<int>* control_ids);
+  int AddArg(const std::string& name, int index) {
+    tensorflow::NodeDef def;
+    def.set_name(name);
+    def.set_op("_Arg");
+    Node n;
+    n.name = name;
+    n.op = "_Arg";
+    n.def = g_.Own(std::move(def));
+    n.num_outputs = 1;
+    n.arg_index = index;
+    g_.nodes.push_back(std::move(n));
+    return static_cast<int>(g_.nodes.size()) - 1;
+  }
+
+ Result<Endpoint> ReadOfRefVariable(Endpoint var);
+
+ private:
+  std::string Where(const Scope& scope) const {
+    return scope.function.empty() ? std::string("the graph") : StrCat("function '", scope.function, "'");
+  }
+  Result<std::vector<bool>> InputIsRef(const tensorflow::NodeDef& def);
+
+  const FunctionLibrary& lib_;
+  Graph& g_;
+  std::map<int, int> ref_reads_;  // VariableV2 node id -> its ReadVariableOp node id
+};
+
+Result<std::vector<bool>> Importer::InputIsRef(const tensorflow::NodeDef& def) {
+  std::vector<bool> out;
+  const tensorflow::OpDef* op_def = lib_.op_defs().Find(def.op());
+  if (!op_def) return out;
+  for (const auto& arg : op_def->input_arg()) {
+    Status s;
+    int n = ArgCount(arg, def, &s);
+    if (!s.ok()) return s;
+    for (int i = 0; i < n; ++i) out.push_back(arg.is_ref());
+  }
+  return out;
+}
+
+Result<Endpoint> Importer::ReadOfRefVariable(Endpoint var) {
+  auto it = ref_reads_.find(var.node);
+  if (it != ref_reads_.end()) return Endpoint{it->second, 0};
+  const Node& v = g_.nodes[static_cast<size_t>(var.node)];
+  tensorflow::NodeDef def;
+  def.set_name(v.name + "/_serval_read");
+  def.set_op("ReadVariableOp");
+  auto dt = v.def->attr().find("dtype");
+  if (dt != v.def->attr().end()) (*def.mutable_attr())["dtype"] = dt->second;
+  Node n;
+  n.name = def.name();
+  n.op = "ReadVariableOp";
+  n.function = v.function;
+  n.def = g_.Own(std::move(def));
+  n.inputs = {var};
+  n.num_outputs = 1;
+  g_.nodes.push_back(std::move(n));
+  int id = static_cast<int>(g_.nodes.size()) - 1;
+  ref_reads_[var.node] = id;
+  return Endpoint{id, 0};
+}
+
+Result<Endpoint> Importer::ResolveData(Scope& scope, const std::string& ref, const std::string& referrer) {
+  if (scope.function.empty()) {
+    auto f = scope.feeds.find(ref.find(':') == std::string::npos ? ref + ":0" : ref);
+    if (f != scope.feeds.end()) return f->second;
+    std::string node;
+    int index = 0;
+    SERVAL_RETURN_IF_ERROR(ParseTensorName(ref, &node, &index));
+    SERVAL_ASSIGN_OR_RETURN(const Imported* imp, ImportNode(scope, node, referrer));
+    if (index >= static_cast<int>(imp->outputs.size())) {
+      return InvalidArgument(StrCat("tensor '", ref, "' does not exist: node '", node, "' has ", imp->outputs.size(),
+                                    " outputs"));
+    }
+    return imp->outputs[static_cast<size_t>(index)];
+  }
+  // Inside a function: "arg", "node:out_arg:index" (or leniently "node:index").
+  size_t c1 = ref.find(':');
+  if (c1 == std::string::npos) {
+    auto a = scope.args.find(ref);
+    if (a != scope.args.end()) return a->second;
+    SERVAL_ASSIGN_OR_RETURN(const Imported* imp, ImportNode(scope, ref, referrer));
+    if (imp->outputs.empty()) return InvalidArgument(StrCat("'", ref, "' has no outputs"));
+    return imp->outputs[0];
+  }
+  std::string node = ref.substr(0, c1);
+  std::string rest = ref.substr(c1 + 1);
+  SERVAL_ASSIGN_OR_RETURN(const Imported* imp, ImportNode(scope, node, referrer));
+  size_t c2 = rest.find(':');
+  int offset = 0;
+  int count = static_cast<int>(imp->outputs.size());
+  std::string index_str = rest;
+  if (c2 != std::string::npos) {
+    std::string arg = rest.substr(0, c2);
+    index_str = rest.substr(c2 + 1);
+    auto r = imp->arg_ranges.find(arg);
+    if (r == imp->arg_ranges.end()) {
+      return InvalidArgument(StrCat("reference '", ref, "' in ", Where(scope), ": node '", node, "' (",
+                                    imp->def ? imp->def->op() : "?", ") has no output named '", arg, "'"));
+    }
+    offset = r->second.first;
+    count = r->second.second;
+  }
+  if (index_str.empty() || index_str.size() > 9 || index_str.find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidArgument(StrCat("malformed reference ", CEscape(ref), " in ", Where(scope)));
+  }
+  int index = std::stoi(index_str);
+  if (index >= count) {
+    return InvalidArgument(StrCat("reference '", ref, "' in ", Where(scope), " is out of range: the output has ",
+                                  count, " values"));
+  }
+  return imp->outputs[static_cast<size_t>(offset + index)];
+}
+
+Status Importer::ImportFunctionBody(const tensorflow::FunctionDef& fdef, Scope& scope, std::vector<Endpoint>* outputs,
+                                    std::vector<int>* control_ids) {
+  for (const auto& nd : fdef.node_def()) scope.defs[nd.name()] = &nd;
+  for (const auto& out : fdef.signature().output_arg()) {
+    auto it = fdef.ret().find(out.name());
+    if (it == fdef.ret().end()) {
+      return InvalidArgument(StrCat("function '", scope.function, "' has no return value for output '", out.name(), "'"));
+    }
+    SERVAL_ASSIGN_OR_RETURN(Endpoint e, ResolveData(scope, it->second, "return value " + out.name()));
+    outputs->push_back(e);
+    control_ids->push_back(e.node);
+  }
+  for (const auto& [name, node] : fdef.control_ret()) {
+    SERVAL_ASSIGN_OR_RETURN(const Imported* imp, ImportNode(scope, node, "control output " + name));
+    control_ids->insert(control_ids->end(), imp->control_ids.begin(), imp->control_ids.end());
+  }
+  return Status();
+}
+
+Result<const Imported*> Importer::ImportNode(Scope& scope, const std::string& name, const std::string& referrer) {
+  auto done = scope.done.find(name);
+  if (done != scope.done.end()) return &done->second;
+  auto def_it = scope.defs.find(name);
+  if (def_it == scope.defs.end()) {
+    return NotFound(StrCat("node '", name, "' (needed by ", referrer, ") does not exist in ", Where(scope)));
+  }
+  const tensorflow::NodeDef& def = *def_it->second;
+  if (!scope.in_progress.insert(name).second) {
+    return Unimplemented(StrCat("node '", name, "' in ", Where(scope),
+                                " depends on itself (a TF1 while loop built from Enter/NextIteration?); "
+                                "Serval does not run TF1 v1 control-flow loops yet"));
+  }
+
+  // Inputs first: the Graph stays in topological order.
+  std::vector<Endpoint> inputs;
+  std::vector<int> controls;
+  SERVAL_ASSIGN_OR_RETURN(std::vector<bool> is_ref, InputIsRef(def));
+  for (const std::string& in : def.input()) {
+    if (!in.empty() && in[0] == '^') {
+      // A control dependency on a fed node waits for the feed instead (as TF does for fed
+      // Placeholders): importing the node would run an unfed Placeholder, which fails.
+      if (scope.function.empty()) {
+        const std::string prefix = in.substr(1) + ":";
+        bool fed = false;
+        for (const auto& [tensor, arg] : scope.feeds) {
+          if (tensor.compare(0, prefix.size(), prefix) == 0) {
+            controls.push_back(arg.node);
+            fed = true;
+          }
+        }
+        if (fed) continue;
+      }
+      SERVAL_ASSIGN_OR_RETURN(const Imported* imp, ImportNode(scope, in.substr(1), "node '" + name + "'"));
+      controls.insert(controls.end(), imp->control_ids.begin(), imp->control_ids.end());
+      continue;
+    }
+    SERVAL_ASSIGN_OR_RETURN(Endpoint e, ResolveData(scope, in, "node '" + name + "'"));
+    size_t pos = inputs.size();
+    const Node& src = g_.nodes[static_cast<size_t>(e.node)];
+    if ((src.op == "VariableV2" || src.op == "Variable") && !(pos < is_ref.size() && is_ref[pos])) {
+      SERVAL_ASSIGN_OR_RETURN(e, ReadOfRefVariable(e));
+    }
+    inputs.push_back(e);
+  }
+
+  Imported imp;
+  imp.def = &def;
+  const std::string& op = def.op();
+  const tensorflow::FunctionDef* callee = nullptr;
+  std::string callee_name;
+  if (IsCallOp(op)) {
+    auto f = def.attr().find("f");
+    if (f == def.attr().end() || f->second.value_case() != tensorflow::AttrValue::kFunc) {
+      return InvalidArgument(StrCat("node '", name, "' (", op, ") in ", Where(scope), " has no function attr 'f'"));
+    }
+    callee_name = f->second.func().name();
+    callee = lib_.Find(callee_name);
+    if (!callee) {
+      return NotFound(StrCat("node '", name, "' (", op, ") calls function '", callee_name,
+                             "', which is not in the function library"));
+    }
+  } else if (!lib_.op_defs().Find(op)) {
+    callee = lib_.Find(op);
+    callee_name = op;
+  }
+
+  if (callee) {
+    if (scope.depth > 64) {
+      return Unimplemented(StrCat("function calls nested deeper than 64 levels at node '", name, "'"));
+    }
+    const auto& sig = callee->signature();
+    if (sig.input_arg_size() != static_cast<int>(inputs.size())) {
+      return InvalidArgument(StrCat("node '", name, "' calls function '", callee_name, "' with ", inputs.size(),
+                                    " inputs, but it takes ", sig.input_arg_size()));
+    }
+    Scope child;
+    child.function = callee_name;
+    child.prefix = scope.prefix + name + "/";
+    child.depth = scope.depth + 1;
+    for (int i = 0; i < sig.input_arg_size(); ++i) child.args[sig.input_arg(i).name()] = inputs[static_cast<size_t>(i)];
+    child.entry_controls = controls;
+    if (controls.empty()) child.entry_controls = scope.entry_controls;
+    Status s = ImportFunctionBody(*callee, child, &imp.outputs, &imp.control_ids);
+    if (!s.ok()) return s;
+    imp.arg_ranges["output"] = {0, static_cast<int>(imp.outputs.size())};
+    for (int i = 0; i < sig.output_arg_size(); ++i) imp.arg_ranges[sig.output_arg(i).name()] = {i, 1};
+  } else {
+    const tensorflow::OpDef* op_def = lib_.op_defs().Find(op);
+    if (!op_def) {
+      return Unimplemented(StrCat("node '", scope.prefix + name, "' in ", Where(scope), " uses op '", op,
+                                  "', which Serval does not know"));
+    }
+    int num_outputs = 0;
+    Status s = OutputArgLayout(*op_def, def, &imp.arg_ranges, &num_outputs);
+    if (!s.ok()) return s.WithContext(StrCat("node '", scope.prefix + name, "' (", op, ") in ", Where(scope)));
+    Node n;
+    n.name = scope.prefix + name;
+    n.op = op;
+    n.function = scope.function;
+    n.def = &def;
+    n.inputs = std::move(inputs);
+    n.control_inputs = std::move(controls);
+    if (n.inputs.empty() && n.control_inputs.empty()) n.control_inputs = scope.entry_controls;
+    n.num_outputs = num_outputs;
+    n.stateful = op_def->is_stateful();
+    g_.nodes.push_back(std::move(n));
+    int id = static_cast<int>(g_.nodes.size()) - 1;
+    for (int i = 0; i < num_outputs; ++i) imp.outputs.push_back({id, i});
+    imp.control_ids = {id};
+  }
+  scope.in_progress.erase(name);
+  auto [it, inserted] = scope.done.emplace(name, std::move(imp));
+  return &it->second;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Graph>> ImportGraph(const tensorflow::GraphDef& graph_def, const FunctionLibrary& library,
+                                                 const ImportRequest& request) {
+  auto g = std::make_shared<Graph>();
+  Importer importer(library, g.get());
+  Scope scope;
+  for (const auto& nd : graph_def.node()) {
+    if (!scope.defs.emplace(nd.name(), &nd).second) {
+      return InvalidArgument(StrCat("the graph has two nodes named '", nd.name(), "'"));
+    }
+  }
+  for (size_t i = 0; i < request.feeds.size(); ++i) {
+    std::string node;
+    int index = 0;
+    SERVAL_RETURN_IF_ERROR(ParseTensorName(request.feeds[i], &node, &index));
+    if (!scope.defs.count(node)) {
+      return NotFound(StrCat("input tensor '", request.feeds[i], "' does not exist in the graph"));
+    }
+    int id = importer.AddArg(request.feeds[i], static_cast<int>(i));
+    Endpoint e{id, 0};
+    scope.feeds[StrCat(node, ":", index)] = e;
+    g->args.push_back(e);
+  }
+  for (const auto& fetch : request.fetches) {
+    SERVAL_ASSIGN_OR_RETURN(Endpoint e, importer.ResolveData(scope, fetch, "output '" + fetch + "'"));
+    // Fetching a TF1 ref variable returns its value.
+    const Node& src = g->nodes[static_cast<size_t>(e.node)];
+    if (src.op == "VariableV2" || src.op == "Variable") {
+      SERVAL_ASSIGN_OR_RETURN(e, importer.ReadOfRefVariable(e));
+    }
+    g->outputs.push_back(e);
+  }
+  for (const auto& target : request.targets) {
+    std::string node = target;
+    if (!node.empty() && node[0] == '^') node = node.substr(1);
+    SERVAL_ASSIGN_OR_RETURN(const Imported* imp, importer.ImportNode(scope, node, "target '" + target + "'"));
+    g->targets.insert(g->targets.end(), imp->control_ids.begin(), imp->control_ids.end());
+  }
+  return std::shared_ptr<const Graph>(std::move(g));
+}
+
+Result<std::shared_ptr<const Graph>> ImportFunction(const FunctionLibrary& library, const std::string& name) {
+  const tensorflow::FunctionDef* fdef = library.Find(name);
+  if (!fdef) return NotFound(StrCat("function '", name, "' is not in the function library"));
+  auto g = std::make_shared<Graph>();
+  Importer importer(library, g.get());
+  Scope scope;
+  scope.function = name;
+  const auto& sig = fdef->signature();
+  for (int i = 0; i < sig.input_arg_size(); ++i) {
+    int id = importer.AddArg(StrCat(name, "/", sig.input_arg(i).name()), i);
+    scope.args[sig.input_arg(i).name()] = {id, 0};
+    g->args.push_back({id, 0});
+  }
+  std::vector<int> control_ids;
+  Status s = importer.ImportFunctionBody(*fdef, scope, &g->outputs, &control_ids);
+  if (!s.ok()) return s;
+  // ImportFunctionBody lists the output nodes first (what a control dependency on a call waits
+  // for); the targets are only the control outputs.
+  control_ids.erase(control_ids.begin(), control_ids.begin() + static_cast<std::ptrdiff_t>(g->outputs.size()));
+  g->targets = std::move(control_ids);
+  return std::shared_ptr<const Graph>(std::move(g));
+}
+
+}  // namespace serval::graph
