@@ -1,0 +1,14 @@
+// Each `serval` subcommand lives in its own file and registers itself on the CLI11 app.
+// A command's callback sets *exit_code; main returns it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace serval::cli {
+
+void AddInspectCommand(CLI::App& app, int* exit_code);
+void AddOpsCommand(CLI::App& app, int* exit_code);
+void AddRunCommand(CLI::App& app, int* exit_code);
+void AddCheckCommand(CLI::App& app, int* exit_code);
+
+}  // namespace serval::cli
