@@ -125,7 +125,8 @@ class Importer {
     return static_cast<int>(g_.nodes.size()) - 1;
   }
 
- Result<Endpoint> ReadOfRefVariable(Endpoint var);
+ // A ReadVariableOp of a TF1 ref variable, run after `controls` (its consumer's control inputs).
+ Result<Endpoint> ReadOfRefVariable(Endpoint var, std::vector<int> controls = {});
 
  private:
   std::string Where(const Scope& scope) const {
@@ -135,7 +136,6 @@ class Importer {
 
   const FunctionLibrary& lib_;
   Graph& g_;
-  std::map<int, int> ref_reads_;  // VariableV2 node id -> its ReadVariableOp node id
 };
 
 Result<std::vector<bool>> Importer::InputIsRef(const tensorflow::NodeDef& def) {
@@ -151,9 +151,7 @@ Result<std::vector<bool>> Importer::InputIsRef(const tensorflow::NodeDef& def) {
   return out;
 }
 
-Result<Endpoint> Importer::ReadOfRefVariable(Endpoint var) {
-  auto it = ref_reads_.find(var.node);
-  if (it != ref_reads_.end()) return Endpoint{it->second, 0};
+Result<Endpoint> Importer::ReadOfRefVariable(Endpoint var, std::vector<int> controls) {
   const Node& v = g_.nodes[static_cast<size_t>(var.node)];
   tensorflow::NodeDef def;
   def.set_name(v.name + "/_serval_read");
@@ -166,10 +164,11 @@ Result<Endpoint> Importer::ReadOfRefVariable(Endpoint var) {
   n.function = v.function;
   n.def = g_.Own(std::move(def));
   n.inputs = {var};
+  n.control_inputs = std::move(controls);
   n.num_outputs = 1;
+  n.stateful = true;  // reads mutable state: never folded unless variables are frozen
   g_.nodes.push_back(std::move(n));
   int id = static_cast<int>(g_.nodes.size()) - 1;
-  ref_reads_[var.node] = id;
   return Endpoint{id, 0};
 }
 
@@ -282,12 +281,22 @@ Result<const Imported*> Importer::ImportNode(Scope& scope, const std::string& na
       continue;
     }
     SERVAL_ASSIGN_OR_RETURN(Endpoint e, ResolveData(scope, in, "node '" + name + "'"));
-    size_t pos = inputs.size();
-    const Node& src = g_.nodes[static_cast<size_t>(e.node)];
-    if ((src.op == "VariableV2" || src.op == "Variable") && !(pos < is_ref.size() && is_ref[pos])) {
-      SERVAL_ASSIGN_OR_RETURN(e, ReadOfRefVariable(e));
-    }
     inputs.push_back(e);
+  }
+  // A non-ref consumer of a TF1 ref variable sees its value when the consumer runs, i.e. after
+  // all its inputs and control inputs (`with tf.control_dependencies([assign]):
+  // tf.identity(v)` reads the assigned value). So each consumer gets its own read, added after
+  // everything the consumer waits for and carrying the consumer's control inputs.
+  std::map<int, Endpoint> reads;  // variable node -> this consumer's read of it
+  for (size_t pos = 0; pos < inputs.size(); ++pos) {
+    const Node& src = g_.nodes[static_cast<size_t>(inputs[pos].node)];
+    if ((src.op != "VariableV2" && src.op != "Variable") || (pos < is_ref.size() && is_ref[pos])) continue;
+    auto r = reads.find(inputs[pos].node);
+    if (r == reads.end()) {
+      SERVAL_ASSIGN_OR_RETURN(Endpoint read, ReadOfRefVariable(inputs[pos], controls));
+      r = reads.emplace(inputs[pos].node, read).first;
+    }
+    inputs[pos] = r->second;
   }
 
   Imported imp;
@@ -340,6 +349,17 @@ Result<const Imported*> Importer::ImportNode(Scope& scope, const std::string& na
     int num_outputs = 0;
     Status s = OutputArgLayout(*op_def, def, &imp.arg_ranges, &num_outputs);
     if (!s.ok()) return s.WithContext(StrCat("node '", scope.prefix + name, "' (", op, ") in ", Where(scope)));
+    // Kernels index their inputs by the OpDef's layout: a node with fewer or more data inputs
+    // than its OpDef describes would make them read past the end.
+    int num_inputs = 0;
+    for (const auto& arg : op_def->input_arg()) {
+      num_inputs += ArgCount(arg, def, &s);
+      if (!s.ok()) return s.WithContext(StrCat("node '", scope.prefix + name, "' (", op, ") in ", Where(scope)));
+    }
+    if (num_inputs != static_cast<int>(inputs.size())) {
+      return InvalidArgument(StrCat("node '", scope.prefix + name, "' (", op, ") in ", Where(scope), " has ",
+                                    inputs.size(), " data inputs, but its OpDef takes ", num_inputs));
+    }
     Node n;
     n.name = scope.prefix + name;
     n.op = op;

@@ -408,27 +408,47 @@ TEST_F(ImportTest, RefVariablesGetReads) {
   auto g = MustImport({}, {"r", "v:0", "r2"}, {"assign"});
   ASSERT_NE(g, nullptr);
   int v = Find(*g, "v"), assign = Find(*g, "assign"), r = Find(*g, "r"), r2 = Find(*g, "r2");
-  int read = Find(*g, "v/_serval_read");
   ASSERT_GE(v, 0);
   ASSERT_GE(assign, 0);
   ASSERT_GE(r, 0);
-  ASSERT_GE(read, 0);
-  const Node& rd = g->nodes[static_cast<size_t>(read)];
-  EXPECT_EQ(rd.op, "ReadVariableOp");
-  EXPECT_EQ(rd.inputs, (std::vector<Endpoint>{{v, 0}}));
-  EXPECT_EQ(rd.def->attr().at("dtype").type(), tensorflow::DT_FLOAT);
+  ASSERT_GE(r2, 0);
+  auto expect_read = [&](Endpoint e, const std::string& what) {
+    const Node& rd = g->nodes[static_cast<size_t>(e.node)];
+    EXPECT_EQ(rd.op, "ReadVariableOp") << what;
+    EXPECT_EQ(rd.inputs, (std::vector<Endpoint>{{v, 0}})) << what;
+    EXPECT_EQ(rd.def->attr().at("dtype").type(), tensorflow::DT_FLOAT) << what;
+    EXPECT_TRUE(rd.stateful) << what << ": a read of mutable state must never be folded";
+  };
   // Assign's ref input takes the variable itself; its value input is the Const.
   EXPECT_EQ(g->nodes[static_cast<size_t>(assign)].inputs[0], (Endpoint{v, 0}));
   EXPECT_EQ(g->nodes[static_cast<size_t>(assign)].inputs[1], (Endpoint{Find(*g, "init"), 0}));
-  // Value consumers read through the (single, shared) ReadVariableOp.
-  EXPECT_EQ(g->nodes[static_cast<size_t>(r)].inputs[0], (Endpoint{read, 0}));
-  EXPECT_EQ(g->nodes[static_cast<size_t>(r2)].inputs, (std::vector<Endpoint>{{read, 0}, {read, 0}}));
+  // Value consumers read through a ReadVariableOp; one read per consumer (Mul(v, v) reads once).
+  expect_read(g->nodes[static_cast<size_t>(r)].inputs[0], "r");
+  const auto& r2_in = g->nodes[static_cast<size_t>(r2)].inputs;
+  expect_read(r2_in[0], "r2");
+  EXPECT_EQ(r2_in[0], r2_in[1]);
   // Fetching the variable returns its value.
-  EXPECT_EQ(g->outputs[1], (Endpoint{read, 0}));
+  expect_read(g->outputs[1], "fetch of v");
   EXPECT_EQ(g->targets, (std::vector<int>{assign}));
-  int reads = 0;
-  for (const auto& n : g->nodes) reads += n.op == "ReadVariableOp";
-  EXPECT_EQ(reads, 1);
+}
+
+TEST_F(ImportTest, RefVariableReadHappensAfterTheConsumersControlInputs) {
+  // with tf.control_dependencies([assign]): after = tf.identity(v) must see the assigned value:
+  // its read runs after assign. `before` has no such dependency.
+  Parse(std::string(kRefVariables) + R"(
+    node { name: 'after' op: 'Identity' input: 'v' input: '^assign' attr { key: 'T' value { type: DT_FLOAT } } }
+  )");
+  auto g = MustImport({}, {"r", "after"});
+  ASSERT_NE(g, nullptr);
+  int assign = Find(*g, "assign"), after = Find(*g, "after"), r = Find(*g, "r");
+  ASSERT_GE(assign, 0);
+  ASSERT_GE(after, 0);
+  int read_after = g->nodes[static_cast<size_t>(after)].inputs[0].node;
+  int read_r = g->nodes[static_cast<size_t>(r)].inputs[0].node;
+  EXPECT_NE(read_after, read_r);  // two reads at two points in time
+  EXPECT_GT(read_after, assign);
+  EXPECT_EQ(g->nodes[static_cast<size_t>(read_after)].control_inputs, (std::vector<int>{assign}));
+  EXPECT_TRUE(g->nodes[static_cast<size_t>(read_r)].control_inputs.empty());
 }
 
 TEST_F(ImportTest, FetchingARefVariableReadsIt) {

@@ -229,6 +229,39 @@ TEST_F(PlanTest, StatelessOpOverVariableHandleIsNotFoldedUnlessFrozen) {
   ExpectTensorEqual(out->at(1), Tensor::Scalar<float>(7));
 }
 
+TEST_F(PlanTest, Tf1ReadAfterAssignSeesTheNewValue) {
+  // v = 1 before the run. before = Identity(v); assign v := v + 5 (AssignAdd);
+  // after = Identity(v) with ^assign. TF1 reads a ref when its consumer runs: before = 1,
+  // after = 6. Run twice: v goes 1 -> 6 -> 11.
+  Parse(R"(
+    node { name: 'v' op: 'VariableV2' attr { key: 'dtype' value { type: DT_FLOAT } }
+           attr { key: 'shape' value { shape {} } } }
+    node { name: 'five' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } }
+           attr { key: 'value' value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: 5 } } } }
+    node { name: 'before' op: 'Identity' input: 'v' attr { key: 'T' value { type: DT_FLOAT } } }
+    node { name: 'assign' op: 'AssignAdd' input: 'v' input: 'five' input: '^before'
+           attr { key: 'T' value { type: DT_FLOAT } } }
+    node { name: 'after' op: 'Identity' input: 'v' input: '^assign' attr { key: 'T' value { type: DT_FLOAT } } }
+  )");
+  auto var = std::make_shared<Variable>(DataType::kFloat, "v");
+  ASSERT_TRUE(resources_.LookupOrCreate("", "v", [&] { return Result<ObjectPtr>(var); }).ok());
+  var->Assign(Tensor::Scalar<float>(1));
+  auto plan = Build({}, {"before", "after"});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  for (float start : {1.f, 6.f}) {
+    auto out = RunPlan(**plan, {});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ExpectTensorEqual(out->at(0), Tensor::Scalar<float>(start));
+    ExpectTensorEqual(out->at(1), Tensor::Scalar<float>(start + 5));
+  }
+  // Frozen or not, a TF1 variable read is never folded (its write is in this very graph).
+  PlanOptions freeze;
+  freeze.freeze_variables = true;
+  auto frozen = Build({}, {"before"}, freeze);
+  ASSERT_TRUE(frozen.ok()) << frozen.status().ToString();
+  EXPECT_THAT((*frozen)->StepOps(), ElementsAre("VariableV2", "ReadVariableOp", "Identity"));
+}
+
 TEST_F(PlanTest, ValuesWithSeveralConsumersSurviveRelease) {
   // x = 3: a = -3, b = a*a = 9, c = a + b = 6, d = c + a = 3. Outputs: d, a (also consumed
   // later), x (an argument), k (a constant) and a again.

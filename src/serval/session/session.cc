@@ -171,25 +171,30 @@ std::string KeyList(const std::vector<loader::SignatureTensor>& ts) {
   return Join(names, ", ");
 }
 
-Status CheckInput(const loader::SignatureTensor& spec, DataType dtype, const Tensor& t) {
+Status CheckInputDtype(const loader::SignatureTensor& spec, DataType dtype, const Tensor& t) {
   if (t.dtype() != dtype) {
     return InvalidArgument(StrCat("input '", spec.key, "' has dtype ", DataTypeName(t.dtype()), ", expected ",
                                   DataTypeName(dtype)));
   }
-  if (!spec.shape.IsCompatibleWith(t.shape())) {
-    std::string hint;
-    const auto& d = spec.shape.dims();
-    if (!spec.shape.unknown_rank() && t.rank() + 1 == spec.shape.rank() && !d.empty() && d[0] == -1) {
-      hint = " (the first dimension is the batch: did you forget to wrap a single example in a list?)";
-    } else if (!spec.shape.unknown_rank() && !d.empty() && d[0] > 0 && t.rank() == spec.shape.rank() &&
-               t.dim(0) != d[0]) {
-      hint = StrCat(" (the model was exported with a fixed batch size of ", d[0],
-                    "; re-export it with a None batch dimension to send other batch sizes)");
-    }
-    return InvalidArgument(StrCat("input '", spec.key, "' has shape ", t.shape().ToString(), ", expected ",
-                                  spec.shape.ToString(), hint));
-  }
   return Status();
+}
+
+// "" when `t` fits the signature's shape; else a sentence for error messages, with a hint for the
+// classic batch-dimension mistakes. Shapes are not enforced up front: like TF Serving, Serval
+// feeds what arrives and lets the graph decide (many graphs broadcast), but when the run fails
+// this note says what the signature expected.
+std::string ShapeNote(const loader::SignatureTensor& spec, const Tensor& t) {
+  if (spec.shape.IsCompatibleWith(t.shape())) return "";
+  std::string hint;
+  const auto& d = spec.shape.dims();
+  if (t.rank() + 1 == spec.shape.rank() && !d.empty() && d[0] == -1) {
+    hint = " (the first dimension is the batch: did you forget to wrap a single example in a list?)";
+  } else if (!d.empty() && d[0] > 0 && t.rank() == spec.shape.rank() && t.dim(0) != d[0]) {
+    hint = StrCat(" (the model was exported with a fixed batch size of ", d[0],
+                  "; re-export it with a None batch dimension to send other batch sizes)");
+  }
+  return StrCat("input '", spec.key, "' has shape ", t.shape().ToString(), ", but the signature declares ",
+                spec.shape.ToString(), hint);
 }
 
 }  // namespace
@@ -208,6 +213,7 @@ Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_
 
   std::vector<Tensor> args;
   args.reserve(sig.inputs.size());
+  std::vector<std::string> shape_notes;
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
     const auto& spec = sig.inputs[i];
     auto in = inputs.find(spec.key);
@@ -220,8 +226,10 @@ Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_
       args.push_back(d->second);
       continue;
     }
-    Status s = CheckInput(spec, it->second.input_dtypes[i], in->second);
+    Status s = CheckInputDtype(spec, it->second.input_dtypes[i], in->second);
     if (!s.ok()) return fail(s);
+    std::string note = ShapeNote(spec, in->second);
+    if (!note.empty()) shape_notes.push_back(std::move(note));
     args.push_back(std::move(in->second));
     inputs.erase(in);
   }
@@ -240,7 +248,10 @@ Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_
   run.resources = &impl_->resources;
   std::vector<Tensor> outs;
   Status s = it->second.plan->Run(std::move(args), &outs, run);
-  if (!s.ok()) return fail(s);
+  if (!s.ok()) {
+    if (!shape_notes.empty()) s = Status(s.code(), StrCat(s.message(), "; note: ", Join(shape_notes, "; ")));
+    return fail(s);
+  }
   std::map<std::string, Tensor> result;
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
     const auto& spec = sig.outputs[i];

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -99,12 +100,12 @@ TEST_F(SessionTest, InputErrors) {
 
   auto batchless = s->Run("serving_default", {{"dense_input", Tensor(DataType::kFloat, TensorShape{10})}});
   EXPECT_EQ(batchless.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(batchless.status().message(), HasSubstr("has shape [10], expected [-1,10]"));
+  EXPECT_THAT(batchless.status().message(), HasSubstr("has shape [10], but the signature declares [-1,10]"));
   EXPECT_THAT(batchless.status().message(), HasSubstr("the first dimension is the batch"));
 
   auto width = s->Run("serving_default", {{"dense_input", Tensor(DataType::kFloat, TensorShape{2, 9})}});
   EXPECT_EQ(width.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(width.status().message(), HasSubstr("has shape [2,9], expected [-1,10]"));
+  EXPECT_THAT(width.status().message(), HasSubstr("has shape [2,9], but the signature declares [-1,10]"));
 
   auto unknown = s->Run("serving_default", {{"dense_input", Tensor(DataType::kFloat, TensorShape{1, 10})},
                                             {"bogus", Tensor::Scalar<float>(1)}});
@@ -233,6 +234,36 @@ TEST_F(SessionTest, ReadOnlyModelsFreezeVariables) {
   EXPECT_THAT(cops["incr_counter"], Contains("AssignAdd"));
 }
 
+TEST_F(SessionTest, ConcurrentRunsOfALoopModelAgree) {
+  // The LSTM runs a While whose bodies are compiled Plans shared by all callers: 8 threads
+  // running different inputs must each get the single-threaded answer for their input.
+  const Session* lstm = Shared("keras_lstm_stock");
+  ASSERT_NE(lstm, nullptr);
+  auto input = [](int t) {
+    std::vector<float> seq(60);
+    for (int i = 0; i < 60; ++i) seq[static_cast<size_t>(i)] = static_cast<float>((i + 7 * t) % 13) / 13.f;
+    return Floats(seq, TensorShape{1, 60, 1});
+  };
+  std::vector<float> want(8);
+  for (int t = 0; t < 8; ++t) {
+    auto r = lstm->Run("serving_default", {{"lstm_input", input(t)}});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    want[static_cast<size_t>(t)] = r->at("dense_1").flat<float>()[0];
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = lstm->Run("serving_default", {{"lstm_input", input(t)}});
+        if (!r.ok() || r->at("dense_1").flat<float>()[0] != want[static_cast<size_t>(t)]) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
 TEST_F(SessionTest, ReportOpsFindsNoMissingOps) {
   for (const auto& entry : std::filesystem::directory_iterator(root_)) {
     if (!entry.is_directory()) continue;
@@ -271,6 +302,26 @@ TEST_F(SessionTest, MalformedModelsFailToLoad) {
 TEST_F(SessionTest, LoadOfMissingDirectoryFails) {
   auto s = Session::Load(JoinPath(root_, "definitely_not_a_model"));
   EXPECT_FALSE(s.ok());
+}
+
+}  // namespace
+}  // namespace serval::session
+
+namespace serval::session {
+namespace {
+
+// TF Serving feeds request shapes as they arrive (its README sends [1.0, 2.0, 5.0] to half_plus_two,
+// whose input is declared [-1,1]); Serval does the same, and only explains the shape when a run fails.
+TEST_F(SessionTest, ShapesThatTheGraphAcceptsAreNotRejected) {
+  const Session* s = Shared("tfs_half_plus_two_cpu");
+  ASSERT_NE(s, nullptr);
+  auto out = s->Run("serving_default", {{"x", Floats({1, 2, 5}, TensorShape{3})}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const Tensor& y = out->at("y");
+  ASSERT_EQ(y.shape().ToString(), "[3]");
+  // y = 0.5 * x + 2 (the fixture's published formula).
+  EXPECT_FLOAT_EQ(y.flat<float>()[0], 2.5f);
+  EXPECT_FLOAT_EQ(y.flat<float>()[2], 4.5f);
 }
 
 }  // namespace

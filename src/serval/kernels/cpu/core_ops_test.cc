@@ -54,6 +54,19 @@ TEST_F(CoreOpsTest, ConstMissingValue) {
   EXPECT_EQ(u.Create().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(CoreOpsTest, ConstMalformedValue) {
+  // A float [2] tensor needs 8 bytes of tensor_content; 3 is corrupt.
+  tensorflow::AttrValue v;
+  v.mutable_tensor()->set_dtype(tensorflow::DT_FLOAT);
+  v.mutable_tensor()->mutable_tensor_shape()->add_dim()->set_size(2);
+  v.mutable_tensor()->set_tensor_content(std::string(3, '\0'));
+  KernelTester t("Const", r_);
+  t.Attr("dtype", DataType::kFloat).Attr("value", v);
+  Status s = t.Create();
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("Const 'value'"));
+}
+
 TEST_F(CoreOpsTest, IdentityForwardsWithoutCopy) {
   for (const char* op : {"Identity", "Snapshot", "StopGradient", "PreventGradient"}) {
     Tensor in = Tensor::FromVector<float>({1.5f, -2.f}, TensorShape{2});
