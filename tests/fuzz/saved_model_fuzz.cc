@@ -14,6 +14,8 @@
 #include <memory>
 #include <string>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "serval/graph/import.h"
 #include "serval/kernels/cpu/register_cpu_kernels.h"
 #include "serval/loader/op_defs.h"
@@ -48,6 +50,9 @@ const std::string& Dir() {
     }
     g_dir = tmpl;
     std::atexit(RemoveFiles);
+    // Mutated protos often hold invalid UTF-8 in string fields; protobuf logs each one to stderr,
+    // which only slows fuzzing. The parse failure itself is still reported as a Status.
+    if (!g_verbose) google::protobuf::SetLogHandler(nullptr);
   }
   return g_dir;
 }
