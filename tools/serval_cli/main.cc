@@ -3,6 +3,7 @@
 //   ops      -> ops_command.cc     (op types the signatures reach; which lack a kernel)
 //   run      -> run_command.cc     (a TF Serving REST predict body in, the predict response out)
 //   check    -> check_command.cc   (golden cases: per-output errors, exit 1 on any failure)
+//   serve    -> serve_command.cc   (the model server, TF Serving's flags; also tensorflow_model_server)
 // The stages underneath: loader/ reads the export, graph/ imports and inlines, runtime/ plans and
 // executes, kernels/cpu/ computes, session/ ties them into Load + Run, codec/ speaks TF Serving JSON.
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   serval::cli::AddOpsCommand(app, &exit_code);
   serval::cli::AddRunCommand(app, &exit_code);
   serval::cli::AddCheckCommand(app, &exit_code);
+  serval::cli::AddServeCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -1,0 +1,220 @@
+#include "serval/server/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include "serval/base/file.h"
+#include "serval/base/logging.h"
+#include "serval/base/strings.h"
+#include "serval/servable/model_config.h"
+
+namespace serval::server {
+namespace {
+
+std::set<std::string> SplitTags(const std::string& s) {
+  std::set<std::string> tags;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, ',')) {
+    while (!cur.empty() && cur.front() == ' ') cur.erase(cur.begin());
+    while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+    if (!cur.empty()) tags.insert(cur);
+  }
+  return tags;
+}
+
+int DefaultThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return 4 * static_cast<int>(n == 0 ? 1 : n);
+}
+
+Result<std::vector<servable::ModelConfig>> ReadConfigFile(const std::string& path, std::string* text) {
+  SERVAL_ASSIGN_OR_RETURN(*text, ReadFileToString(path, uint64_t{64} << 20));
+  return servable::ParseModelServerConfig(*text, path);
+}
+
+// Logs the models that have no AVAILABLE version after their first load attempt.
+void ReportModelStates(const servable::ServableManager& manager) {
+  for (const std::string& name : manager.ModelNames()) {
+    auto versions = manager.GetStatus(name);
+    if (!versions.ok()) continue;
+    bool available = false;
+    for (const auto& v : *versions) available |= v.state == servable::VersionState::kAvailable;
+    for (const auto& v : *versions) {
+      if (!v.error.ok()) {
+        SERVAL_LOG_ERROR(StrCat("model '", name, "' version ", v.version, " failed to load: ", v.error.message()));
+      } else if (v.state == servable::VersionState::kAvailable) {
+        SERVAL_LOG_INFO(StrCat("model '", name, "' version ", v.version, " is AVAILABLE"));
+      }
+    }
+    if (versions->empty()) {
+      SERVAL_LOG_WARNING(StrCat("model '", name, "': no version found yet under its base path; it will be "
+                                "served once a numeric version folder appears"));
+    } else if (!available) {
+      SERVAL_LOG_WARNING(StrCat("model '", name, "' has no AVAILABLE version; /v2/health/ready answers 503"));
+    }
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  std::unique_ptr<Server> server(new Server(options));
+  const ServerOptions& o = server->options_;
+
+  std::vector<servable::ModelConfig> models;
+  if (!o.model_config_file.empty()) {
+    auto parsed = ReadConfigFile(o.model_config_file, &server->config_text_);
+    if (!parsed.ok()) return parsed.status().WithContext("--model_config_file");
+    models = std::move(*parsed);
+    if (!o.model_base_path.empty()) {
+      SERVAL_LOG_WARNING("--model_base_path and --model_name are ignored because --model_config_file is set");
+    }
+  } else {
+    servable::ModelConfig m;
+    m.name = o.model_name;
+    m.base_path = o.model_base_path;
+    models.push_back(std::move(m));
+  }
+
+  servable::ManagerOptions mo;
+  mo.max_load_retries = o.max_num_load_retries;
+  mo.load_retry_interval_micros = o.load_retry_interval_micros;
+  mo.file_system_poll_wait_seconds = o.file_system_poll_wait_seconds;
+  mo.session.tags = SplitTags(o.saved_model_tags);
+  if (mo.session.tags.empty()) return InvalidArgument("--saved_model_tags names no tag");
+  server->manager_ = std::make_unique<servable::ServableManager>(mo);
+
+  for (const auto& m : models) SERVAL_LOG_INFO(StrCat("serving model '", m.name, "' from ", m.base_path));
+  server->manager_->SetModels(models);
+  ReportModelStates(*server->manager_);
+  // > 0: poll every N s; 0: the initial scan only (the thread still runs load retries);
+  // < 0: never (TF Serving: test only). The manager handles all three.
+  server->manager_->StartPolling();
+
+  if (o.rest_api_port == 0) {
+    SERVAL_LOG_WARNING("--rest_api_port is 0, so REST is off, and gRPC is not implemented yet: this server "
+                       "answers no requests; pass --rest_api_port=8501");
+  } else {
+    if (o.rest_api_port == o.port) {
+      SERVAL_LOG_WARNING(StrCat("--rest_api_port equals --port (", o.port, "); TF Serving would skip REST, Serval "
+                                "opens it because it does not open the gRPC port yet"));
+    }
+    api::RestOptions ro;
+    ro.port = o.rest_api_port;
+    ro.num_threads = o.rest_api_num_threads > 0 ? o.rest_api_num_threads : DefaultThreads();
+    ro.timeout_ms = o.rest_api_timeout_in_ms;
+    ro.max_body_bytes = o.rest_api_max_body_bytes;
+    auto rest = api::RestServer::Start(server->manager_.get(), ro);
+    if (!rest.ok()) {
+      server->manager_->StopPolling();
+      return rest.status().WithContext(StrCat("REST server on port ", o.rest_api_port));
+    }
+    server->rest_ = std::move(*rest);
+    SERVAL_LOG_INFO(StrCat("Exporting HTTP/REST API at:localhost:", server->rest_->port(), " ..."));
+  }
+
+  if (!o.model_config_file.empty() && o.model_config_file_poll_wait_seconds > 0) {
+    server->config_poller_ = std::thread([s = server.get()] { s->ConfigPollLoop(); });
+  }
+  return server;
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::ConfigPollLoop() {
+  const auto period = std::chrono::seconds(options_.model_config_file_poll_wait_seconds);
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (cv_.wait_for(lock, period, [this] { return stopping_; })) break;
+    lock.unlock();
+    ReloadConfig();
+    lock.lock();
+  }
+}
+
+void Server::ReloadConfig() {
+  std::string text;
+  auto parsed = ReadConfigFile(options_.model_config_file, &text);
+  if (!parsed.ok()) {
+    SERVAL_LOG_ERROR(StrCat("--model_config_file: ", parsed.status().message(),
+                            "; the previous config stays in force"));
+    return;
+  }
+  if (text == config_text_) return;
+  SERVAL_LOG_INFO(StrCat("--model_config_file changed: now serving ", parsed->size(), " model(s)"));
+  manager_->SetModels(std::move(*parsed));
+  config_text_ = std::move(text);
+  ReportModelStates(*manager_);
+}
+
+void Server::Shutdown() {
+  std::lock_guard shutdown_lock(shutdown_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (config_poller_.joinable()) config_poller_.join();
+  if (rest_) rest_->Shutdown();  // stop accepting, finish in-flight requests
+  if (manager_) manager_->StopPolling();
+  rest_.reset();
+  manager_.reset();  // unloads every model
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Server::Wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return stopped_; });
+}
+
+int Server::rest_port() const { return rest_ ? rest_->port() : 0; }
+
+int RunServerUntilSignalled(const ServerOptions& options) {
+  if (options.version) {
+    std::cout << VersionString() << std::endl;
+    return 0;
+  }
+  // Block the signals in this thread before any other thread exists, so every thread inherits
+  // the mask and only the sigwait thread below receives them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  LogUnimplementedFlags(options);
+  auto server = Server::Start(options);
+  if (!server.ok()) {
+    SERVAL_LOG_ERROR(StrCat("Failed to start server: ", server.status().message()));
+    return 1;
+  }
+  Server* s = server->get();
+  std::thread waiter([&set, s] {
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {
+    }
+    SERVAL_LOG_INFO(StrCat("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                           ": stopping (finishing in-flight requests)"));
+    s->Shutdown();
+  });
+  s->Wait();
+  waiter.join();
+  server->reset();
+  SERVAL_LOG_INFO("server stopped");
+  return 0;
+}
+
+}  // namespace serval::server
