@@ -12,6 +12,18 @@ FunctionLibrary::FunctionLibrary(const tensorflow::FunctionDefLibrary& library, 
   for (const auto& f : library.function()) functions_[f.signature().name()] = &f;
 }
 
+void FunctionLibrary::AddGraphFunction(const std::string& name, GraphFunction fn) const {
+  std::lock_guard<std::mutex> lock(graph_functions_mu_);
+  graph_functions_[name] = std::move(fn);
+}
+
+std::optional<FunctionLibrary::GraphFunction> FunctionLibrary::FindGraphFunction(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(graph_functions_mu_);
+  auto it = graph_functions_.find(name);
+  if (it == graph_functions_.end()) return std::nullopt;
+  return it->second;
+}
+
 const tensorflow::FunctionDef* FunctionLibrary::Find(const std::string& name) const {
   auto it = functions_.find(name);
   return it == functions_.end() ? nullptr : it->second;
@@ -105,7 +117,12 @@ struct Scope {
 
 class Importer {
  public:
-  Importer(const FunctionLibrary& lib, Graph* g) : lib_(lib), g_(*g) {}
+  Importer(const FunctionLibrary& lib, Graph* g, const tensorflow::GraphDef* graph_def = nullptr)
+      : lib_(lib), g_(*g), graph_def_(graph_def) {}
+
+  // A TF1 while-loop frame, reached through one of its Exit nodes: replaced by a While node whose
+  // cond and body are graph functions over the same GraphDef (see ImportFrame in import.cc).
+  Result<const Imported*> ImportFrame(Scope& scope, const tensorflow::NodeDef& exit);
 
   Result<const Imported*> ImportNode(Scope& scope, const std::string& name, const std::string& referrer);
   Result<Endpoint> ResolveData(Scope& scope, const std::string& ref, const std::string& referrer);
@@ -136,6 +153,9 @@ class Importer {
 
   const FunctionLibrary& lib_;
   Graph& g_;
+  const tensorflow::GraphDef* graph_def_;
+  // Top-level graph: producer node name -> (consumer, output index it reads), data inputs only.
+  std::unordered_map<std::string, std::vector<std::pair<const tensorflow::NodeDef*, int>>> consumers_;
 };
 
 Result<std::vector<bool>> Importer::InputIsRef(const tensorflow::NodeDef& def) {
@@ -251,6 +271,7 @@ Result<const Imported*> Importer::ImportNode(Scope& scope, const std::string& na
     return NotFound(StrCat("node '", name, "' (needed by ", referrer, ") does not exist in ", Where(scope)));
   }
   const tensorflow::NodeDef& def = *def_it->second;
+  if (def.op() == "Exit" || def.op() == "RefExit") return ImportFrame(scope, def);
   if (!scope.in_progress.insert(name).second) {
     return Unimplemented(StrCat("node '", name, "' in ", Where(scope),
                                 " depends on itself (a TF1 while loop built from Enter/NextIteration?); "
@@ -380,12 +401,189 @@ Result<const Imported*> Importer::ImportNode(Scope& scope, const std::string& na
   return &it->second;
 }
 
+bool IsOp(const tensorflow::NodeDef* d, std::string_view a, std::string_view b) {
+  return d && (d->op() == a || d->op() == b);
+}
+
+std::string InputNode(const std::string& input) {
+  std::string node;
+  int index = 0;
+  if (!ParseTensorName(input, &node, &index).ok()) return input;
+  return node;
+}
+
+// TF1 while loops, functionalized as TensorFlow's functionalize_control_flow does. A frame is the
+// set of Enter nodes sharing frame_name. Each non-constant Enter is a loop variable:
+//   Enter -> Merge <- NextIteration;  Merge -> Switch(., LoopCond);  Switch:0 -> Exit;
+//   Switch:1 -> body ... -> NextIteration's input.
+// Constant Enters are loop invariants. The loop becomes a While node over (variables,
+// invariants); its cond is the GraphDef fed at the Merges (and invariants) fetching LoopCond's
+// input, its body the GraphDef fed at the Switch:1 outputs (and invariants) fetching the
+// NextIteration inputs (invariants pass through). Both are registered with the FunctionLibrary as
+// graph functions and compiled like library functions; importing a body functionalizes the frames
+// nested in it in turn. Conditionals inside a loop stay Switch/Merge (dead values at run time).
+Result<const Imported*> Importer::ImportFrame(Scope& scope, const tensorflow::NodeDef& exit) {
+  const std::string where = StrCat("TF1 while loop at node '", exit.name(), "'");
+  if (!scope.function.empty() || !graph_def_) {
+    return Unimplemented(StrCat(where, " in ", Where(scope), ": v1 loops are supported in the top-level graph only"));
+  }
+  auto def = [&](const std::string& input) -> const tensorflow::NodeDef* {
+    auto it = scope.defs.find(InputNode(input));
+    return it == scope.defs.end() ? nullptr : it->second;
+  };
+  if (consumers_.empty()) {
+    for (const auto& nd : graph_def_->node()) {
+      for (const auto& in : nd.input()) {
+        if (in.empty() || in[0] == '^') continue;
+        std::string node;
+        int index = 0;
+        if (ParseTensorName(in, &node, &index).ok()) consumers_[node].push_back({&nd, index});
+      }
+    }
+  }
+  auto consumer = [&](const std::string& producer, int index, std::string_view op1,
+                      std::string_view op2) -> const tensorflow::NodeDef* {
+    auto it = consumers_.find(producer);
+    if (it == consumers_.end()) return nullptr;
+    for (const auto& [c, i] : it->second)
+      if (i == index && IsOp(c, op1, op2)) return c;
+    return nullptr;
+  };
+  auto bad = [&](const std::string& what) { return Unimplemented(StrCat(where, ": unexpected loop structure: ", what)); };
+
+  if (exit.input_size() < 1) return bad("Exit has no input");
+  const tensorflow::NodeDef* sw = def(exit.input(0));
+  if (!IsOp(sw, "Switch", "RefSwitch") || sw->input_size() < 2) return bad("Exit's input is not a Switch");
+  const tensorflow::NodeDef* merge = def(sw->input(0));
+  if (!IsOp(merge, "Merge", "RefMerge")) return bad("the loop Switch's input is not a Merge");
+  std::string frame;
+  for (const auto& in : merge->input()) {
+    const tensorflow::NodeDef* e = def(in);
+    if (IsOp(e, "Enter", "RefEnter")) {
+      auto f = e->attr().find("frame_name");
+      if (f != e->attr().end()) frame = f->second.s();
+    }
+  }
+  if (frame.empty()) return bad("the loop Merge has no Enter input with a frame_name");
+
+  struct Var {
+    const tensorflow::NodeDef *enter, *merge = nullptr, *sw = nullptr, *next = nullptr, *exit = nullptr;
+  };
+  std::vector<Var> vars;
+  std::vector<const tensorflow::NodeDef*> invariants;
+  for (const auto& nd : graph_def_->node()) {
+    if (!IsOp(&nd, "Enter", "RefEnter")) continue;
+    auto f = nd.attr().find("frame_name");
+    if (f == nd.attr().end() || f->second.s() != frame) continue;
+    auto c = nd.attr().find("is_constant");
+    if (c != nd.attr().end() && c->second.b()) {
+      invariants.push_back(&nd);
+      continue;
+    }
+    Var v;
+    v.enter = &nd;
+    v.merge = consumer(nd.name(), 0, "Merge", "RefMerge");
+    if (!v.merge) return bad(StrCat("loop variable Enter '", nd.name(), "' feeds no Merge"));
+    for (const auto& in : v.merge->input()) {
+      const tensorflow::NodeDef* n = def(in);
+      if (IsOp(n, "NextIteration", "RefNextIteration")) v.next = n;
+    }
+    if (!v.next || v.next->input_size() < 1) return bad(StrCat("Merge '", v.merge->name(), "' has no NextIteration input"));
+    auto it = consumers_.find(v.merge->name());
+    if (it != consumers_.end()) {
+      for (const auto& [c, i] : it->second) {
+        if (i == 0 && IsOp(c, "Switch", "RefSwitch") && c->input_size() >= 2 && IsOp(def(c->input(1)), "LoopCond", "LoopCond")) {
+          v.sw = c;
+        }
+      }
+    }
+    if (!v.sw) return bad(StrCat("Merge '", v.merge->name(), "' feeds no Switch on the LoopCond"));
+    v.exit = consumer(v.sw->name(), 0, "Exit", "RefExit");
+    vars.push_back(v);
+  }
+  if (vars.empty()) return bad(StrCat("frame '", frame, "' has no loop variables"));
+  const tensorflow::NodeDef* loop_cond = def(vars[0].sw->input(1));
+  if (!loop_cond || loop_cond->input_size() < 1) return bad("LoopCond has no input");
+
+  // Loop-carried values: variables, then invariants.
+  std::vector<std::string> cond_feeds, body_feeds, body_fetches;
+  tensorflow::AttrValue types;
+  std::vector<Endpoint> inputs;
+  std::vector<int> controls;
+  std::vector<const tensorflow::NodeDef*> enters;
+  for (const auto& v : vars) {
+    cond_feeds.push_back(v.merge->name() + ":0");
+    body_feeds.push_back(v.sw->name() + ":1");
+    body_fetches.push_back(v.next->input(0));
+    enters.push_back(v.enter);
+  }
+  for (const auto* e : invariants) {
+    cond_feeds.push_back(e->name() + ":0");
+    body_feeds.push_back(e->name() + ":0");
+    body_fetches.push_back(e->name() + ":0");
+    enters.push_back(e);
+  }
+  for (const auto* e : enters) {
+    auto t = e->attr().find("T");
+    if (t == e->attr().end()) return bad(StrCat("Enter '", e->name(), "' has no attr T"));
+    types.mutable_list()->add_type(t->second.type());
+    bool have_data = false;
+    for (const auto& in : e->input()) {
+      if (!in.empty() && in[0] == '^') {
+        SERVAL_ASSIGN_OR_RETURN(const Imported* imp, ImportNode(scope, in.substr(1), "node '" + e->name() + "'"));
+        controls.insert(controls.end(), imp->control_ids.begin(), imp->control_ids.end());
+      } else if (!have_data) {
+        have_data = true;
+        SERVAL_ASSIGN_OR_RETURN(Endpoint x, ResolveData(scope, in, "node '" + e->name() + "'"));
+        const Node& src = g_.nodes[static_cast<size_t>(x.node)];
+        if (src.op == "VariableV2" || src.op == "Variable") {
+          SERVAL_ASSIGN_OR_RETURN(x, ReadOfRefVariable(x));
+        }
+        inputs.push_back(x);
+      }
+    }
+    if (!have_data) return bad(StrCat("Enter '", e->name(), "' has no data input"));
+  }
+
+  const std::string fn = "__serval_v1_while/" + frame;
+  lib_.AddGraphFunction(fn + "/cond", {graph_def_, cond_feeds, {loop_cond->input(0)}});
+  lib_.AddGraphFunction(fn + "/body", {graph_def_, body_feeds, body_fetches});
+  tensorflow::NodeDef wd;
+  wd.set_name(scope.prefix + frame + "/_serval_while");
+  wd.set_op("While");
+  (*wd.mutable_attr())["T"] = types;
+  (*wd.mutable_attr())["cond"].mutable_func()->set_name(fn + "/cond");
+  (*wd.mutable_attr())["body"].mutable_func()->set_name(fn + "/body");
+  Node n;
+  n.name = wd.name();
+  n.op = "While";
+  n.def = g_.Own(std::move(wd));
+  n.inputs = std::move(inputs);
+  n.control_inputs = std::move(controls);
+  n.num_outputs = static_cast<int>(enters.size());
+  n.stateful = true;
+  g_.nodes.push_back(std::move(n));
+  const int id = static_cast<int>(g_.nodes.size()) - 1;
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (!vars[i].exit) continue;
+    Imported imp;
+    imp.def = vars[i].exit;
+    imp.outputs = {{id, static_cast<int>(i)}};
+    imp.arg_ranges["output"] = {0, 1};
+    imp.control_ids = {id};
+    scope.done.emplace(vars[i].exit->name(), std::move(imp));
+  }
+  auto it = scope.done.find(exit.name());
+  if (it == scope.done.end()) return bad("the Exit is not on a loop variable");
+  return &it->second;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Graph>> ImportGraph(const tensorflow::GraphDef& graph_def, const FunctionLibrary& library,
                                                  const ImportRequest& request) {
   auto g = std::make_shared<Graph>();
-  Importer importer(library, g.get());
+  Importer importer(library, g.get(), &graph_def);
   Scope scope;
   for (const auto& nd : graph_def.node()) {
     if (!scope.defs.emplace(nd.name(), &nd).second) {
@@ -423,6 +621,9 @@ Result<std::shared_ptr<const Graph>> ImportGraph(const tensorflow::GraphDef& gra
 }
 
 Result<std::shared_ptr<const Graph>> ImportFunction(const FunctionLibrary& library, const std::string& name) {
+  if (auto gf = library.FindGraphFunction(name)) {
+    return ImportGraph(*gf->graph_def, library, ImportRequest{gf->feeds, gf->fetches, {}});
+  }
   const tensorflow::FunctionDef* fdef = library.Find(name);
   if (!fdef) return NotFound(StrCat("function '", name, "' is not in the function library"));
   auto g = std::make_shared<Graph>();

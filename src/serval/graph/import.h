@@ -10,6 +10,8 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +31,19 @@ class FunctionLibrary {
   const tensorflow::FunctionDef* Find(const std::string& name) const;
   const loader::OpDefs& op_defs() const { return op_defs_; }
 
+  // Functions synthesised by import from TF1 while loops (cond and body of a frame): a request
+  // on a GraphDef the caller keeps alive. ImportFunction imports them with ImportGraph.
+  struct GraphFunction {
+    const tensorflow::GraphDef* graph_def = nullptr;
+    std::vector<std::string> feeds, fetches;
+  };
+  void AddGraphFunction(const std::string& name, GraphFunction fn) const;
+  std::optional<GraphFunction> FindGraphFunction(const std::string& name) const;
+
  private:
   std::map<std::string, const tensorflow::FunctionDef*> functions_;
+  mutable std::mutex graph_functions_mu_;
+  mutable std::map<std::string, GraphFunction> graph_functions_;
   const loader::OpDefs& op_defs_;
 };
 

@@ -13,6 +13,7 @@ Status Plan::Run(std::vector<Tensor> args, std::vector<Tensor>* outputs, RunStat
   for (size_t i = 0; i < args.size(); ++i) {
     if (arg_slots_[i] >= 0) slots[static_cast<size_t>(arg_slots_[i])] = std::move(args[i]);
   }
+  if (dead_values_) return RunDead(std::move(slots), outputs, run);
   std::vector<const Tensor*> inputs;
   for (const Step& step : steps_) {
     if (run.cancelled && run.cancelled->load(std::memory_order_relaxed)) {
@@ -37,6 +38,49 @@ Status Plan::Run(std::vector<Tensor> args, std::vector<Tensor>* outputs, RunStat
   for (Ref r : outputs_) {
     const Tensor& t = r >= 0 ? slots[static_cast<size_t>(r)] : constants_[static_cast<size_t>(-r - 1)];
     if (!t.valid()) return Internal("an output of the graph was never produced");
+    outputs->push_back(t);
+  }
+  return Status();
+}
+
+// The loop for graphs with TF1 conditionals. A slot left unset by its step (the untaken output of
+// a Switch) is a dead value. A step with a dead data input or a dead control input is skipped:
+// its outputs are dead, and so is the node for control dependencies. Merge runs while any input
+// is live (it forwards the first live one). Slots are never reused, so "unset" means "dead".
+Status Plan::RunDead(std::vector<Tensor> slots, std::vector<Tensor>* outputs, RunState& run) const {
+  std::vector<uint8_t> dead(graph_->nodes.size(), 0);
+  std::vector<const Tensor*> inputs;
+  for (const Step& step : steps_) {
+    if (run.cancelled && run.cancelled->load(std::memory_order_relaxed)) {
+      return Cancelled("the request was cancelled or its deadline passed");
+    }
+    const bool merge = step.node->op == "Merge" || step.node->op == "RefMerge";
+    bool is_dead = false;
+    for (int c : step.node->control_inputs) is_dead = is_dead || dead[static_cast<size_t>(c)];
+    bool any_live = false;
+    inputs.clear();
+    for (Ref r : step.inputs) {
+      const Tensor* t = r >= 0 ? &slots[static_cast<size_t>(r)] : &constants_[static_cast<size_t>(-r - 1)];
+      if (t->valid()) any_live = true;
+      else if (!merge) is_dead = true;
+      inputs.push_back(t);
+    }
+    if (merge && !any_live) is_dead = true;
+    if (is_dead) {
+      dead[static_cast<size_t>(step.node_id)] = 1;
+    } else {
+      std::span<Tensor> outs(slots.data() + step.output_base, static_cast<size_t>(step.num_outputs));
+      KernelContext ctx(*step.node, inputs, outs, &run);
+      Status s = step.kernel->Compute(ctx);
+      if (!s.ok()) return std::move(s).WithContext(NodeContext(*step.node));
+    }
+    for (int slot : step.release) slots[static_cast<size_t>(slot)] = Tensor();
+  }
+  outputs->clear();
+  outputs->reserve(outputs_.size());
+  for (Ref r : outputs_) {
+    const Tensor& t = r >= 0 ? slots[static_cast<size_t>(r)] : constants_[static_cast<size_t>(-r - 1)];
+    if (!t.valid()) return InvalidArgument("an output of the graph is dead (on an untaken branch of a conditional)");
     outputs->push_back(t);
   }
   return Status();

@@ -36,6 +36,7 @@ class Plan {
     int output_base = 0;  // slots [output_base, output_base + num_outputs)
     int num_outputs = 0;
     std::vector<int> release;  // slots no longer needed after this step
+    int node_id = 0;           // index of `node` in the graph (TF1 control-flow deadness)
   };
 
   int num_args() const { return static_cast<int>(arg_slots_.size()); }
@@ -58,6 +59,9 @@ class Plan {
   std::vector<int> arg_slots_;
   std::vector<Ref> outputs_;
   int num_slots_ = 0;
+  // The graph has TF1 conditionals (Switch/Merge): Run propagates dead values (RunDead).
+  bool dead_values_ = false;
+  Status RunDead(std::vector<Tensor> slots, std::vector<Tensor>* outputs, RunState& run) const;
 };
 
 // Errors carry the node, op and function of the failing node.

@@ -17,7 +17,8 @@ namespace {
 bool NeverFold(const std::string& op) {
   static const std::unordered_set<std::string> kOps = {
       "_Arg", "Placeholder", "PlaceholderWithDefault", "NoOp", "ReadFile", "RestoreV2", "Assert", "Print",
-      "PrintV2", "While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"};
+      "PrintV2", "While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase",
+      "Switch", "RefSwitch", "Merge", "RefMerge"};
   return kOps.count(op) > 0;
 }
 
@@ -46,6 +47,11 @@ Result<std::unique_ptr<Plan>> BuildPlan(std::shared_ptr<const graph::Graph> grap
     return slot_base[n] + e.index;
   };
 
+  // TF1 conditionals: Run propagates dead values, and a node under a control dependency (a
+  // branch's Const waits for the branch pivot) is not folded, so it is dead when its branch is.
+  for (const auto& node : nodes) {
+    if (node.op == "Switch" || node.op == "RefSwitch") plan->dead_values_ = true;
+  }
   RunState fold_state;
   fold_state.resources = resources;
   for (size_t id = 0; id < nodes.size(); ++id) {
@@ -70,6 +76,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(std::shared_ptr<const graph::Graph> grap
     if (!kernel.ok()) return kernel.status().WithContext(NodeContext(node));
 
     bool foldable = options.fold_constants && all_const && !NeverFold(node.op) && !target_set.count(static_cast<int>(id)) &&
+                    !(plan->dead_values_ && !node.control_inputs.empty()) &&
                     (node.op == "Const" || node.op == "VarHandleOp" ||
                      (node.op == "ReadVariableOp" && options.freeze_variables) ||
                      (!node.stateful && !node.inputs.empty()));
@@ -89,6 +96,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(std::shared_ptr<const graph::Graph> grap
     }
     Plan::Step step;
     step.node = &node;
+    step.node_id = static_cast<int>(id);
     step.kernel = std::move(*kernel);
     for (const auto& in : node.inputs) step.inputs.push_back(ref_of(in));
     step.output_base = plan->num_slots_;

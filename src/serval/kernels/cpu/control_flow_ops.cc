@@ -88,9 +88,45 @@ Result<std::unique_ptr<runtime::Kernel>> MakeIf(const KernelInfo& info) {
   });
 }
 
+// TF1 control flow. Switch forwards its data to output 1 when pred is true, else to output 0; the
+// other output stays unset, which the executor treats as a dead value (Plan::RunDead). Merge
+// forwards its first live (set) input and its index; the executor calls it with dead inputs.
+// Enter/Exit/NextIteration/LoopCond only forward: import turns while-loop frames into While
+// nodes, so these run only if a graph uses them outside a loop.
+Result<std::unique_ptr<runtime::Kernel>> MakeSwitch(const KernelInfo&) {
+  return MakeFnKernel([](KernelContext& ctx) -> Status {
+    SERVAL_ASSIGN_OR_RETURN(bool pred, ToBool(ctx.input(1)));
+    ctx.set_output(pred ? 1 : 0, ctx.input(0));
+    return Status();
+  });
+}
+
+Result<std::unique_ptr<runtime::Kernel>> MakeMerge(const KernelInfo&) {
+  return MakeFnKernel([](KernelContext& ctx) -> Status {
+    for (int i = 0; i < ctx.num_inputs(); ++i) {
+      if (!ctx.input(i).valid()) continue;
+      ctx.set_output(0, ctx.input(i));
+      ctx.set_output(1, Tensor::Scalar<int32_t>(i));
+      return Status();
+    }
+    return Internal("Merge: every input is dead");
+  });
+}
+
+Result<std::unique_ptr<runtime::Kernel>> MakeForward(const KernelInfo&) {
+  return MakeFnKernel([](KernelContext& ctx) -> Status {
+    ctx.set_output(0, ctx.input(0));
+    return Status();
+  });
+}
+
 }  // namespace
 
 void RegisterControlFlowKernels(runtime::KernelRegistry& r) {
+  for (const char* op : {"Switch", "RefSwitch"}) r.Register(op, MakeSwitch);
+  for (const char* op : {"Merge", "RefMerge"}) r.Register(op, MakeMerge);
+  for (const char* op : {"Enter", "RefEnter", "Exit", "RefExit", "NextIteration", "RefNextIteration", "LoopCond"})
+    r.Register(op, MakeForward);
   r.Register("While", MakeWhile);
   r.Register("StatelessWhile", MakeWhile);
   r.Register("If", MakeIf);

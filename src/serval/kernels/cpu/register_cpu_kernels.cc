@@ -20,6 +20,7 @@ void RegisterCpuKernels(runtime::KernelRegistry& r) {
   RegisterNormKernels(r);
   RegisterImageKernels(r);
   RegisterTensorListKernels(r);
+  RegisterTensorArrayKernels(r);
   RegisterLookupKernels(r);
   RegisterExampleKernels(r);
   RegisterStringKernels(r);

@@ -23,6 +23,7 @@ void RegisterPoolKernels(runtime::KernelRegistry& r);         // pool_ops.cc: Ma
 void RegisterNormKernels(runtime::KernelRegistry& r);         // norm_ops.cc: FusedBatchNorm*
 void RegisterImageKernels(runtime::KernelRegistry& r);        // image_ops.cc: Resize*
 void RegisterTensorListKernels(runtime::KernelRegistry& r);   // list_ops.cc: TensorList*
+void RegisterTensorArrayKernels(runtime::KernelRegistry& r);  // tensor_array_ops.cc: TensorArrayV3 family
 void RegisterLookupKernels(runtime::KernelRegistry& r);       // lookup_ops.cc: hash tables
 void RegisterExampleKernels(runtime::KernelRegistry& r);      // example_ops.cc: ParseExample(V2)
 void RegisterStringKernels(runtime::KernelRegistry& r);       // string_ops.cc: ReadFile, StringJoin, ...
