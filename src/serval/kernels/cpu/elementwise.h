@@ -43,8 +43,10 @@ using RealAndBoolTypes = decltype(ConcatTypes(RealTypes{}, TypeList<bool>{}));
 // Calls f(CwiseTypeTag<T>{}) for the T in the list whose DataType is dt; Unimplemented otherwise.
 template <typename... Ts, typename F>
 Status DispatchType(DataType dt, TypeList<Ts...>, std::string_view op, F&& f) {
-  Status s = Unimplemented(StrCat(op, ": unsupported dtype ", DataTypeName(dt)));
-  (void)((DataTypeOf<Ts>::value == dt ? (s = f(CwiseTypeTag<Ts>{}), true) : false) || ...);
+  Status s;
+  // The error message is built only when no type matched: this runs on every elementwise call.
+  const bool matched = ((DataTypeOf<Ts>::value == dt ? (s = f(CwiseTypeTag<Ts>{}), true) : false) || ...);
+  if (!matched) return Unimplemented(StrCat(op, ": unsupported dtype ", DataTypeName(dt)));
   return s;
 }
 
