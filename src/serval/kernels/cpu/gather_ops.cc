@@ -6,6 +6,7 @@
 
 #include "serval/kernels/cpu/data_movement.h"
 #include "serval/kernels/cpu/register_cpu_kernels.h"
+#include "serval/runtime/resource.h"
 
 namespace serval::kernels::cpu {
 namespace {
@@ -212,6 +213,21 @@ void RegisterGatherKernels(runtime::KernelRegistry& r) {
     return MakeFnKernel([](KernelContext& ctx) -> Status {
       if (!IsIndexType(ctx.input(1).dtype())) return InvalidArgument("Gather: indices must be int32 or int64");
       return GatherImpl(ctx, ctx.input(0), ctx.input(1), 0, 0, "Gather");
+    });
+  });
+  // ResourceGather (Keras Embedding): GatherV2 on axis 0 of a variable's current value.
+  r.Register("ResourceGather", "dtype", all, [](const KernelInfo& info) -> Result<KernelPtr> {
+    const int64_t batch_dims = info.GetIntOr("batch_dims", 0);
+    return MakeFnKernel([batch_dims](KernelContext& ctx) -> Status {
+      const Tensor& handle = ctx.input(0);
+      if (handle.dtype() != DataType::kResource || handle.num_elements() != 1) {
+        return InvalidArgument("ResourceGather: input 0 must be a variable handle, got " + handle.DebugString());
+      }
+      auto var = std::dynamic_pointer_cast<runtime::Variable>(handle.flat<ObjectPtr>()[0]);
+      if (!var) return InvalidArgument("ResourceGather: the resource handle does not refer to a variable");
+      SERVAL_ASSIGN_OR_RETURN(Tensor params, var->Read());
+      if (!IsIndexType(ctx.input(1).dtype())) return InvalidArgument("ResourceGather: indices must be int32 or int64");
+      return GatherImpl(ctx, params, ctx.input(1), 0, batch_dims, "ResourceGather");
     });
   });
   r.Register("GatherNd", "Tparams", all, [](const KernelInfo&) -> Result<KernelPtr> {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "serval/kernels/cpu/register_cpu_kernels.h"
+#include "serval/runtime/resource.h"
 #include "serval/runtime/testing/kernel_tester.h"
 
 namespace serval::kernels::cpu {
@@ -47,6 +48,22 @@ TEST_F(GatherOpsTest, GatherV2Axes) {
   auto s = GatherV2(V<std::string>({"a", "b", "c"}, TensorShape{3}), Tensor::Scalar<int32_t>(1), 0);
   ASSERT_TRUE(s.ok());
   ExpectTensorEqual(s->at(0), Tensor::Scalar<std::string>("b"));
+}
+
+// Keras Embedding: rows of the embedding matrix by token id, read from the variable.
+TEST_F(GatherOpsTest, ResourceGatherReadsTheVariable) {
+  auto var = std::make_shared<runtime::Variable>(DataType::kFloat, "embeddings");
+  var->Assign(V<float>({0, 0.5f, 1, 1.5f, 2, 2.5f}, TensorShape{3, 2}));
+  Tensor handle(DataType::kResource, TensorShape{});
+  handle.flat<ObjectPtr>()[0] = var;
+  auto out = T("ResourceGather").Attr("dtype", DataType::kFloat).Attr("Tindices", DataType::kInt32)
+                 .Input(handle).Input(V<int32_t>({2, 0, 2, 1}, TensorShape{2, 2})).Run();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  // Row k of [[0,.5],[1,1.5],[2,2.5]] for ids [[2,0],[2,1]] (hand computed).
+  ExpectTensorEqual(out->at(0), V<float>({2, 2.5f, 0, 0.5f, 2, 2.5f, 1, 1.5f}, TensorShape{2, 2, 2}));
+  auto bad = T("ResourceGather").Attr("dtype", DataType::kFloat).Input(handle).Input(I32({3})).Run();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("is not in [0, 3)"));
 }
 
 TEST_F(GatherOpsTest, GatherV2BatchDims) {
