@@ -50,22 +50,9 @@ Result<std::string> SerializeJsonExample(Element e, bool numbers_as_float) {
 
 Result<ExamplesRequest> ParseExamplesRequest(std::string_view body) {
   SERVAL_ASSIGN_OR_RETURN(auto doc, internal::ParseJson(body));
-  Element root = doc->root;
-  if (internal::KindOf(root) != internal::Kind::kObject) {
-    return InvalidArgument(StrCat(internal::JsonValuePrefix(root), "Is not object"));
-  }
-  simdjson::dom::object top = internal::AsObject(root);
+  SERVAL_ASSIGN_OR_RETURN(simdjson::dom::object top, internal::RequestObject(doc->root));
   ExamplesRequest req;
-  auto sig_name = top.at_key("signature_name");
-  if (!sig_name.error()) {
-    Element v = sig_name.value_unsafe();
-    if (v.type() != simdjson::dom::element_type::STRING) {
-      return InvalidArgument(StrCat(internal::JsonValuePrefix(v),
-                                    "not formatted correctly. 'signature_name' key must be a string value."));
-    }
-    req.signature_name = std::string(v.get_string().value_unsafe());
-  }
-  if (req.signature_name.empty()) req.signature_name = std::string(kDefaultSignature);
+  SERVAL_ASSIGN_OR_RETURN(req.signature_name, internal::RequestSignatureName(top));
 
   std::string context;
   auto ctx = top.at_key("context");

@@ -9,6 +9,7 @@
 
 #include "serval/base/strings.h"
 #include "serval/codec/json_writer.h"
+#include "serval/codec/tfs_json.h"
 #include "tensorflow/core/example/example.pb.h"
 
 namespace serval::codec::internal {
@@ -572,6 +573,26 @@ Result<Tensor> ElementToTensor(Element e, DataType dtype) {
   ValueSink sink(dtype);
   SERVAL_RETURN_IF_ERROR(FillValues(e, shape, &sink));
   return sink.ToTensor(shape);
+}
+
+Result<simdjson::dom::object> RequestObject(Element root) {
+  if (KindOf(root) != Kind::kObject) return InvalidArgument(StrCat(JsonValuePrefix(root), "Is not object"));
+  return AsObject(root);
+}
+
+Result<std::string> RequestSignatureName(simdjson::dom::object top) {
+  std::string name;
+  auto sig_name = top.at_key("signature_name");
+  if (!sig_name.error()) {
+    Element v = sig_name.value_unsafe();
+    if (v.type() != simdjson::dom::element_type::STRING) {
+      return InvalidArgument(
+          StrCat(JsonValuePrefix(v), "not formatted correctly. 'signature_name' key must be a string value."));
+    }
+    name = std::string(v.get_string().value_unsafe());
+  }
+  if (name.empty()) name = std::string(kDefaultSignature);
+  return name;
 }
 
 }  // namespace serval::codec::internal

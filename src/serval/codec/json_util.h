@@ -106,4 +106,9 @@ Status JsonObjectToExample(Element e, bool numbers_as_float, tensorflow::Example
 // "JSON Value: <v> " prefix used by many TF texts.
 std::string JsonValuePrefix(Element e);
 
+// Request bodies (predict/classify/regress): the top-level value must be an object ("Is not object").
+Result<simdjson::dom::object> RequestObject(Element root);
+// The request's "signature_name" (must be a string); kDefaultSignature when absent or empty.
+Result<std::string> RequestSignatureName(simdjson::dom::object top);
+
 }  // namespace serval::codec::internal

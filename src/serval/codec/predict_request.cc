@@ -163,22 +163,9 @@ SignatureLookup LookupIn(const loader::SavedModel& model) {
 
 Result<PredictRequest> ParsePredictRequest(std::string_view body, const SignatureLookup& lookup) {
   SERVAL_ASSIGN_OR_RETURN(auto doc, internal::ParseJson(body));
-  Element root = doc->root;
-  if (internal::KindOf(root) != internal::Kind::kObject) {
-    return InvalidArgument(StrCat(internal::JsonValuePrefix(root), "Is not object"));
-  }
-  simdjson::dom::object top = internal::AsObject(root);
+  SERVAL_ASSIGN_OR_RETURN(simdjson::dom::object top, internal::RequestObject(doc->root));
   PredictRequest req;
-  auto sig_name = top.at_key("signature_name");
-  if (!sig_name.error()) {
-    Element v = sig_name.value_unsafe();
-    if (v.type() != simdjson::dom::element_type::STRING) {
-      return InvalidArgument(StrCat(internal::JsonValuePrefix(v),
-                                    "not formatted correctly. 'signature_name' key must be a string value."));
-    }
-    req.signature_name = std::string(v.get_string().value_unsafe());
-  }
-  if (req.signature_name.empty()) req.signature_name = std::string(kDefaultSignature);
+  SERVAL_ASSIGN_OR_RETURN(req.signature_name, internal::RequestSignatureName(top));
 
   auto instances = top.at_key("instances");
   auto inputs = top.at_key("inputs");

@@ -7,72 +7,17 @@
 #include <cstring>
 
 #include "serval/loader/crc32c.h"
+#include "serval/loader/table_format.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace serval::loader {
 namespace {
-
-void PutFixed32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutFixed64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutVarint64(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-struct Handle {
-  uint64_t offset = 0;
-  uint64_t size = 0;
-  std::string Encode() const {
-    std::string s;
-    PutVarint64(&s, offset);
-    PutVarint64(&s, size);
-    return s;
-  }
-};
-
-// Block contents: prefix-compressed entries, restart array, restart count.
-std::string BuildBlock(const std::vector<std::pair<std::string, std::string>>& entries, int restart_interval) {
-  std::string out;
-  std::vector<uint32_t> restarts{0};
-  std::string_view last;
-  int counter = 0;
-  for (const auto& [key, value] : entries) {
-    size_t shared = 0;
-    if (counter < restart_interval) {
-      while (shared < last.size() && shared < key.size() && last[shared] == key[shared]) ++shared;
-    } else {
-      restarts.push_back(static_cast<uint32_t>(out.size()));
-      counter = 0;
-    }
-    PutVarint64(&out, shared);
-    PutVarint64(&out, key.size() - shared);
-    PutVarint64(&out, value.size());
-    out.append(key, shared, std::string::npos);
-    out.append(value);
-    last = key;
-    ++counter;
-  }
-  for (uint32_t r : restarts) PutFixed32(&out, r);
-  PutFixed32(&out, static_cast<uint32_t>(restarts.size()));
-  return out;
-}
-
-// Appends contents + [type][masked crc32c(contents + type)]; returns the block's handle.
-Handle AppendBlock(std::string* file, std::string_view contents, uint8_t type) {
-  Handle h{file->size(), contents.size()};
-  file->append(contents);
-  file->push_back(static_cast<char>(type));
-  PutFixed32(file, crc32c::Mask(crc32c::Value(file->data() + h.offset, contents.size() + 1)));
-  return h;
-}
-
+using table_format::AppendBlock;
+using table_format::BlockHandle;
+using table_format::BuildBlock;
+using table_format::PutFixed32;
+using table_format::PutFixed64;
+using table_format::PutVarint64;
 }  // namespace
 
 Status TableWriter::Add(std::string_view key, std::string_view value) {
@@ -91,7 +36,7 @@ Status TableWriter::Add(std::string_view key, std::string_view value) {
 void TableWriter::FlushBlock() {
   if (pending_.empty()) return;
   const std::string raw = BuildBlock(pending_, options_.restart_interval);
-  Handle h;
+  BlockHandle h;
   std::string compressed;
   if (options_.snappy) snappy::Compress(raw.data(), raw.size(), &compressed);
   if (options_.snappy && compressed.size() < raw.size() - raw.size() / 8) {
@@ -107,13 +52,10 @@ void TableWriter::FlushBlock() {
 
 std::string TableWriter::Finish() {
   FlushBlock();
-  const Handle meta = AppendBlock(&file_, BuildBlock({}, options_.restart_interval), 0);
-  const Handle index = AppendBlock(&file_, BuildBlock(index_, 1), 0);
-  std::string footer = meta.Encode() + index.Encode();
-  footer.resize(40, '\0');
-  PutFixed64(&footer, 0xdb4775248b80fb57ull);
+  const BlockHandle meta = AppendBlock(&file_, BuildBlock({}, options_.restart_interval), 0);
+  const BlockHandle index = AppendBlock(&file_, BuildBlock(index_, 1), 0);
   std::string out = std::move(file_);
-  out += footer;
+  out += table_format::EncodeFooter(meta, index);
   file_.clear();
   index_.clear();
   return out;

@@ -5,6 +5,33 @@
 
 namespace serval::runtime {
 
+namespace {
+inline bool IsCancelled(const RunState& run) {
+  return run.cancelled && run.cancelled->load(std::memory_order_relaxed);
+}
+Status CancelledError() { return Cancelled("the request was cancelled or its deadline passed"); }
+}  // namespace
+
+inline Status Plan::ComputeStep(const Step& step, const std::vector<const Tensor*>& inputs,
+                                std::vector<Tensor>& slots, RunState& run) const {
+  std::span<Tensor> outs(slots.data() + step.output_base, static_cast<size_t>(step.num_outputs));
+  KernelContext ctx(*step.node, inputs, outs, &run);
+  Status s = step.kernel->Compute(ctx);
+  if (!s.ok()) return std::move(s).WithContext(NodeContext(*step.node));
+  return s;
+}
+
+bool Plan::CollectOutputs(const std::vector<Tensor>& slots, std::vector<Tensor>* outputs) const {
+  outputs->clear();
+  outputs->reserve(outputs_.size());
+  for (Ref r : outputs_) {
+    const Tensor& t = Value(r, slots);
+    if (!t.valid()) return false;
+    outputs->push_back(t);
+  }
+  return true;
+}
+
 Status Plan::Run(std::vector<Tensor> args, std::vector<Tensor>* outputs, RunState& run) const {
   if (args.size() != arg_slots_.size()) {
     return InvalidArgument(StrCat("expected ", arg_slots_.size(), " inputs, got ", args.size()));
@@ -16,30 +43,19 @@ Status Plan::Run(std::vector<Tensor> args, std::vector<Tensor>* outputs, RunStat
   if (dead_values_) return RunDead(std::move(slots), outputs, run);
   std::vector<const Tensor*> inputs;
   for (const Step& step : steps_) {
-    if (run.cancelled && run.cancelled->load(std::memory_order_relaxed)) {
-      return Cancelled("the request was cancelled or its deadline passed");
-    }
+    if (IsCancelled(run)) return CancelledError();
     inputs.clear();
     for (Ref r : step.inputs) {
-      const Tensor* t = r >= 0 ? &slots[static_cast<size_t>(r)] : &constants_[static_cast<size_t>(-r - 1)];
+      const Tensor* t = &Value(r, slots);
       if (!t->valid()) {
         return Internal(StrCat(NodeContext(*step.node), ": input ", inputs.size(), " was never produced"));
       }
       inputs.push_back(t);
     }
-    std::span<Tensor> outs(slots.data() + step.output_base, static_cast<size_t>(step.num_outputs));
-    KernelContext ctx(*step.node, inputs, outs, &run);
-    Status s = step.kernel->Compute(ctx);
-    if (!s.ok()) return std::move(s).WithContext(NodeContext(*step.node));
+    SERVAL_RETURN_IF_ERROR(ComputeStep(step, inputs, slots, run));
     for (int slot : step.release) slots[static_cast<size_t>(slot)] = Tensor();
   }
-  outputs->clear();
-  outputs->reserve(outputs_.size());
-  for (Ref r : outputs_) {
-    const Tensor& t = r >= 0 ? slots[static_cast<size_t>(r)] : constants_[static_cast<size_t>(-r - 1)];
-    if (!t.valid()) return Internal("an output of the graph was never produced");
-    outputs->push_back(t);
-  }
+  if (!CollectOutputs(slots, outputs)) return Internal("an output of the graph was never produced");
   return Status();
 }
 
@@ -51,16 +67,14 @@ Status Plan::RunDead(std::vector<Tensor> slots, std::vector<Tensor>* outputs, Ru
   std::vector<uint8_t> dead(graph_->nodes.size(), 0);
   std::vector<const Tensor*> inputs;
   for (const Step& step : steps_) {
-    if (run.cancelled && run.cancelled->load(std::memory_order_relaxed)) {
-      return Cancelled("the request was cancelled or its deadline passed");
-    }
+    if (IsCancelled(run)) return CancelledError();
     const bool merge = step.node->op == "Merge" || step.node->op == "RefMerge";
     bool is_dead = false;
     for (int c : step.node->control_inputs) is_dead = is_dead || dead[static_cast<size_t>(c)];
     bool any_live = false;
     inputs.clear();
     for (Ref r : step.inputs) {
-      const Tensor* t = r >= 0 ? &slots[static_cast<size_t>(r)] : &constants_[static_cast<size_t>(-r - 1)];
+      const Tensor* t = &Value(r, slots);
       if (t->valid()) any_live = true;
       else if (!merge) is_dead = true;
       inputs.push_back(t);
@@ -69,19 +83,12 @@ Status Plan::RunDead(std::vector<Tensor> slots, std::vector<Tensor>* outputs, Ru
     if (is_dead) {
       dead[static_cast<size_t>(step.node_id)] = 1;
     } else {
-      std::span<Tensor> outs(slots.data() + step.output_base, static_cast<size_t>(step.num_outputs));
-      KernelContext ctx(*step.node, inputs, outs, &run);
-      Status s = step.kernel->Compute(ctx);
-      if (!s.ok()) return std::move(s).WithContext(NodeContext(*step.node));
+      SERVAL_RETURN_IF_ERROR(ComputeStep(step, inputs, slots, run));
     }
     for (int slot : step.release) slots[static_cast<size_t>(slot)] = Tensor();
   }
-  outputs->clear();
-  outputs->reserve(outputs_.size());
-  for (Ref r : outputs_) {
-    const Tensor& t = r >= 0 ? slots[static_cast<size_t>(r)] : constants_[static_cast<size_t>(-r - 1)];
-    if (!t.valid()) return InvalidArgument("an output of the graph is dead (on an untaken branch of a conditional)");
-    outputs->push_back(t);
+  if (!CollectOutputs(slots, outputs)) {
+    return InvalidArgument("an output of the graph is dead (on an untaken branch of a conditional)");
   }
   return Status();
 }

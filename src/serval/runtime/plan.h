@@ -62,6 +62,17 @@ class Plan {
   // The graph has TF1 conditionals (Switch/Merge): Run propagates dead values (RunDead).
   bool dead_values_ = false;
   Status RunDead(std::vector<Tensor> slots, std::vector<Tensor>* outputs, RunState& run) const;
+
+  // Helpers shared by Run and RunDead (executor.cc).
+  // The value `r` refers to: a slot, or a constant.
+  const Tensor& Value(Ref r, const std::vector<Tensor>& slots) const {
+    return r >= 0 ? slots[static_cast<size_t>(r)] : constants_[static_cast<size_t>(-r - 1)];
+  }
+  // Runs the step's kernel on `inputs`; its outputs go to its slots. Errors get the node's context.
+  Status ComputeStep(const Step& step, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& slots,
+                     RunState& run) const;
+  // Copies the graph's outputs into *outputs; false if one of them is unset (never produced, or dead).
+  bool CollectOutputs(const std::vector<Tensor>& slots, std::vector<Tensor>* outputs) const;
 };
 
 // Errors carry the node, op and function of the failing node.

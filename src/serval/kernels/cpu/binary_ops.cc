@@ -58,7 +58,9 @@ struct SquaredDifferenceOp {
   template <typename A, typename B>
   static auto Array(const A& a, const B& b) { return (a - b).square(); }
 };
-struct MaximumOp {
+// Maximum / Minimum: a NaN operand propagates (either side), as Eigen's PropagateNaN.
+template <bool kMax>
+struct ExtremumOp {
   static constexpr bool kEigen = true;
   template <typename T>
   static T Apply(T a, T b) {
@@ -66,30 +68,24 @@ struct MaximumOp {
       if (std::isnan(a)) return a;
       if (std::isnan(b)) return b;
     }
-    return a < b ? b : a;
-  }
-  template <typename A, typename B>
-  static auto Array(const A& a, const B& b) {
-    using S = typename A::Scalar;
-    return a.binaryExpr(b, Eigen::internal::scalar_max_op<S, S, Eigen::PropagateNaN>());
-  }
-};
-struct MinimumOp {
-  static constexpr bool kEigen = true;
-  template <typename T>
-  static T Apply(T a, T b) {
-    if constexpr (std::is_floating_point_v<T>) {
-      if (std::isnan(a)) return a;
-      if (std::isnan(b)) return b;
+    if constexpr (kMax) {
+      return a < b ? b : a;
+    } else {
+      return b < a ? b : a;
     }
-    return b < a ? b : a;
   }
   template <typename A, typename B>
   static auto Array(const A& a, const B& b) {
     using S = typename A::Scalar;
-    return a.binaryExpr(b, Eigen::internal::scalar_min_op<S, S, Eigen::PropagateNaN>());
+    if constexpr (kMax) {
+      return a.binaryExpr(b, Eigen::internal::scalar_max_op<S, S, Eigen::PropagateNaN>());
+    } else {
+      return a.binaryExpr(b, Eigen::internal::scalar_min_op<S, S, Eigen::PropagateNaN>());
+    }
   }
 };
+using MaximumOp = ExtremumOp<true>;
+using MinimumOp = ExtremumOp<false>;
 
 // Truncating integer division; float division. Divisors were checked non-zero.
 template <typename T>

@@ -11,9 +11,12 @@
 namespace serval::kernels::cpu {
 namespace {
 
+using runtime::testing::Bools;
 using runtime::testing::ExpectTensorEqual;
 using runtime::testing::ExpectTensorNear;
+using runtime::testing::Floats;
 using runtime::testing::KernelTester;
+using runtime::testing::MakeTensor;
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 const float kInf = std::numeric_limits<float>::infinity();
@@ -37,34 +40,25 @@ class BinaryOpsTest : public ::testing::Test {
   runtime::KernelRegistry r_;
 };
 
-template <typename T>
-Tensor V(std::vector<T> v, TensorShape s) {
-  return Tensor::FromVector<T>(v, std::move(s));
-}
-Tensor F(std::vector<float> v, TensorShape s) { return V<float>(std::move(v), std::move(s)); }
-Tensor B(std::vector<bool> v, TensorShape s) {
-  Tensor t(DataType::kBool, s);
-  for (size_t i = 0; i < v.size(); ++i) t.flat<bool>()[i] = v[i];
-  return t;
-}
-
 TEST_F(BinaryOpsTest, NoDuplicateRegistrations) { EXPECT_TRUE(r_.Duplicates().empty()); }
 
 TEST_F(BinaryOpsTest, AddSameShapeAndScalars) {
-  ExpectTensorEqual(Must("AddV2", F({1, 2, 3, 4}, {2, 2}), F({10, 20, 30, 40}, {2, 2})), F({11, 22, 33, 44}, {2, 2}));
-  ExpectTensorEqual(Must("Add", F({1, 2, 3}, {3}), F({0.5f}, {})), F({1.5f, 2.5f, 3.5f}, {3}));
-  ExpectTensorEqual(Must("Sub", F({0.5f}, {}), F({1, 2, 3}, {3})), F({-0.5f, -1.5f, -2.5f}, {3}));
-  ExpectTensorEqual(Must("Mul", F({2}, {}), F({3}, {})), F({6}, {}));
+  ExpectTensorEqual(Must("AddV2", Floats({1, 2, 3, 4}, {2, 2}), Floats({10, 20, 30, 40}, {2, 2})),
+                    Floats({11, 22, 33, 44}, {2, 2}));
+  ExpectTensorEqual(Must("Add", Floats({1, 2, 3}, {3}), Floats({0.5f}, {})), Floats({1.5f, 2.5f, 3.5f}, {3}));
+  ExpectTensorEqual(Must("Sub", Floats({0.5f}, {}), Floats({1, 2, 3}, {3})), Floats({-0.5f, -1.5f, -2.5f}, {3}));
+  ExpectTensorEqual(Must("Mul", Floats({2}, {}), Floats({3}, {})), Floats({6}, {}));
 }
 
 TEST_F(BinaryOpsTest, RowVectorAndOuterBroadcast) {
   // [2,3] * [3] (LSTM gate scaling) and [2,1] - [1,3] (outer difference), by hand.
-  ExpectTensorEqual(Must("Mul", F({1, 2, 3, 4, 5, 6}, {2, 3}), F({10, 100, 1000}, {3})),
-                    F({10, 200, 3000, 40, 500, 6000}, {2, 3}));
-  ExpectTensorEqual(Must("Sub", F({1, 2}, {2, 1}), F({10, 20, 30}, {1, 3})), F({-9, -19, -29, -8, -18, -28}, {2, 3}));
+  ExpectTensorEqual(Must("Mul", Floats({1, 2, 3, 4, 5, 6}, {2, 3}), Floats({10, 100, 1000}, {3})),
+                    Floats({10, 200, 3000, 40, 500, 6000}, {2, 3}));
+  ExpectTensorEqual(Must("Sub", Floats({1, 2}, {2, 1}), Floats({10, 20, 30}, {1, 3})),
+                    Floats({-9, -19, -29, -8, -18, -28}, {2, 3}));
   // Rank 3 vs rank 2: [2,1,2] + [3,1] -> [2,3,2]; out[i,j,k] = a[i,0,k] + b[j,0].
-  Tensor out = Must("AddV2", F({1, 2, 3, 4}, {2, 1, 2}), F({10, 20, 30}, {3, 1}));
-  ExpectTensorEqual(out, F({11, 12, 21, 22, 31, 32, 13, 14, 23, 24, 33, 34}, {2, 3, 2}));
+  Tensor out = Must("AddV2", Floats({1, 2, 3, 4}, {2, 1, 2}), Floats({10, 20, 30}, {3, 1}));
+  ExpectTensorEqual(out, Floats({11, 12, 21, 22, 31, 32, 13, 14, 23, 24, 33, 34}, {2, 3, 2}));
 }
 
 TEST_F(BinaryOpsTest, LargeBroadcastMatchesNaiveLoop) {
@@ -82,12 +76,12 @@ TEST_F(BinaryOpsTest, LargeBroadcastMatchesNaiveLoop) {
         want1[f] = a[f] + b[static_cast<size_t>(j)];
         want2[f] = c[static_cast<size_t>(k)] * a[f];
       }
-  ExpectTensorEqual(Must("AddV2", F(a, {I, J, K}), F(b, {J, 1})), F(want1, {I, J, K}));
-  ExpectTensorEqual(Must("Mul", F(c, {K}), F(a, {I, J, K})), F(want2, {I, J, K}));
+  ExpectTensorEqual(Must("AddV2", Floats(a, {I, J, K}), Floats(b, {J, 1})), Floats(want1, {I, J, K}));
+  ExpectTensorEqual(Must("Mul", Floats(c, {K}), Floats(a, {I, J, K})), Floats(want2, {I, J, K}));
 }
 
 TEST_F(BinaryOpsTest, IncompatibleShapesNameBoth) {
-  auto r = Run("AddV2", F({1, 2, 3, 4, 5, 6}, {2, 3}), F({1, 2, 3, 4}, {4}));
+  auto r = Run("AddV2", Floats({1, 2, 3, 4, 5, 6}, {2, 3}), Floats({1, 2, 3, 4}, {4}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("[2,3]"), std::string::npos) << r.status().message();
@@ -95,42 +89,47 @@ TEST_F(BinaryOpsTest, IncompatibleShapesNameBoth) {
 }
 
 TEST_F(BinaryOpsTest, EmptyTensors) {
-  Tensor out = Must("AddV2", F({}, {0, 3}), F({1, 2, 3}, {3}));
+  Tensor out = Must("AddV2", Floats({}, {0, 3}), Floats({1, 2, 3}, {3}));
   EXPECT_EQ(out.shape(), (TensorShape{0, 3}));
-  out = Must("Mul", F({}, {2, 0}), F({5}, {}));
+  out = Must("Mul", Floats({}, {2, 0}), Floats({5}, {}));
   EXPECT_EQ(out.shape(), (TensorShape{2, 0}));
   // Integer division by an empty tensor of divisors is not an error.
-  out = Must("FloorDiv", V<int32_t>({}, {0}), V<int32_t>({}, {0}));
+  out = Must("FloorDiv", MakeTensor<int32_t>({}, {0}), MakeTensor<int32_t>({}, {0}));
   EXPECT_EQ(out.shape(), (TensorShape{0}));
   // [0] vs [2] cannot broadcast.
-  EXPECT_FALSE(Run("AddV2", F({}, {0}), F({1, 2}, {2})).ok());
+  EXPECT_FALSE(Run("AddV2", Floats({}, {0}), Floats({1, 2}, {2})).ok());
 }
 
 TEST_F(BinaryOpsTest, IntegerOverflowWraps) {
   const int32_t kMax = std::numeric_limits<int32_t>::max(), kMin = std::numeric_limits<int32_t>::min();
-  ExpectTensorEqual(Must("AddV2", V<int32_t>({kMax, kMin}, {2}), V<int32_t>({1, -1}, {2})), V<int32_t>({kMin, kMax}, {2}));
-  ExpectTensorEqual(Must("Mul", V<int8_t>({100, -128}, {2}), V<int8_t>({3, -1}, {2})), V<int8_t>({44, -128}, {2}));
-  ExpectTensorEqual(Must("Sub", V<uint8_t>({0, 200}, {2}), V<uint8_t>({1, 100}, {2})), V<uint8_t>({255, 100}, {2}));
-  ExpectTensorEqual(Must("Mul", V<uint16_t>({65535}, {1}), V<uint16_t>({65535}, {1})), V<uint16_t>({1}, {1}));
-  ExpectTensorEqual(Must("SquaredDifference", V<int32_t>({3, 65536}, {2}), V<int32_t>({-4, 0}, {2})),
-                    V<int32_t>({49, 0}, {2}));  // 65536^2 = 2^32 wraps to 0
+  ExpectTensorEqual(Must("AddV2", MakeTensor<int32_t>({kMax, kMin}, {2}), MakeTensor<int32_t>({1, -1}, {2})),
+                    MakeTensor<int32_t>({kMin, kMax}, {2}));
+  ExpectTensorEqual(Must("Mul", MakeTensor<int8_t>({100, -128}, {2}), MakeTensor<int8_t>({3, -1}, {2})),
+                    MakeTensor<int8_t>({44, -128}, {2}));
+  ExpectTensorEqual(Must("Sub", MakeTensor<uint8_t>({0, 200}, {2}), MakeTensor<uint8_t>({1, 100}, {2})),
+                    MakeTensor<uint8_t>({255, 100}, {2}));
+  ExpectTensorEqual(Must("Mul", MakeTensor<uint16_t>({65535}, {1}), MakeTensor<uint16_t>({65535}, {1})),
+                    MakeTensor<uint16_t>({1}, {1}));
+  ExpectTensorEqual(Must("SquaredDifference", MakeTensor<int32_t>({3, 65536}, {2}), MakeTensor<int32_t>({-4, 0}, {2})),
+                    MakeTensor<int32_t>({49, 0}, {2}));  // 65536^2 = 2^32 wraps to 0
 }
 
 TEST_F(BinaryOpsTest, IntegerDivisionSemantics) {
   const int32_t kMin = std::numeric_limits<int32_t>::min();
   // Div/TruncateDiv truncate toward zero; FloorDiv toward -inf (tfjs floorDiv: [3,-4,-4,3]).
-  auto a = V<int32_t>({7, -7, 7, -7, kMin}, {5});
-  auto b = V<int32_t>({2, 2, -2, -2, -1}, {5});
-  ExpectTensorEqual(Must("Div", a, b), V<int32_t>({3, -3, -3, 3, kMin}, {5}));
-  ExpectTensorEqual(Must("TruncateDiv", a, b), V<int32_t>({3, -3, -3, 3, kMin}, {5}));
-  ExpectTensorEqual(Must("FloorDiv", a, b), V<int32_t>({3, -4, -4, 3, kMin}, {5}));
+  auto a = MakeTensor<int32_t>({7, -7, 7, -7, kMin}, {5});
+  auto b = MakeTensor<int32_t>({2, 2, -2, -2, -1}, {5});
+  ExpectTensorEqual(Must("Div", a, b), MakeTensor<int32_t>({3, -3, -3, 3, kMin}, {5}));
+  ExpectTensorEqual(Must("TruncateDiv", a, b), MakeTensor<int32_t>({3, -3, -3, 3, kMin}, {5}));
+  ExpectTensorEqual(Must("FloorDiv", a, b), MakeTensor<int32_t>({3, -4, -4, 3, kMin}, {5}));
   // FloorMod takes the divisor's sign (tfjs mod: [1,1,-1,-1]); TruncateMod the dividend's.
-  ExpectTensorEqual(Must("FloorMod", a, b), V<int32_t>({1, 1, -1, -1, 0}, {5}));
-  ExpectTensorEqual(Must("TruncateMod", a, b), V<int32_t>({1, -1, 1, -1, 0}, {5}));
-  ExpectTensorEqual(Must("Mod", a, b), V<int32_t>({1, -1, 1, -1, 0}, {5}));
-  ExpectTensorEqual(Must("FloorDiv", V<uint8_t>({7, 255}, {2}), V<uint8_t>({2, 16}, {2})), V<uint8_t>({3, 15}, {2}));
+  ExpectTensorEqual(Must("FloorMod", a, b), MakeTensor<int32_t>({1, 1, -1, -1, 0}, {5}));
+  ExpectTensorEqual(Must("TruncateMod", a, b), MakeTensor<int32_t>({1, -1, 1, -1, 0}, {5}));
+  ExpectTensorEqual(Must("Mod", a, b), MakeTensor<int32_t>({1, -1, 1, -1, 0}, {5}));
+  ExpectTensorEqual(Must("FloorDiv", MakeTensor<uint8_t>({7, 255}, {2}), MakeTensor<uint8_t>({2, 16}, {2})),
+                    MakeTensor<uint8_t>({3, 15}, {2}));
   for (const char* op : {"Div", "FloorDiv", "FloorMod", "TruncateDiv", "TruncateMod", "Mod"}) {
-    auto r = Run(op, V<int64_t>({1, 2}, {2}), V<int64_t>({1, 0}, {2}));
+    auto r = Run(op, MakeTensor<int64_t>({1, 2}, {2}), MakeTensor<int64_t>({1, 0}, {2}));
     ASSERT_FALSE(r.ok()) << op;
     EXPECT_EQ(r.status().message(), "Integer division by zero") << op;
   }
@@ -138,100 +137,108 @@ TEST_F(BinaryOpsTest, IntegerDivisionSemantics) {
 
 TEST_F(BinaryOpsTest, FloatDivisionFamily) {
   // tfjs: tf.mod([7.5,-7.5,7.5,-7.5],[2,2,-2,-2]) = [1.5,0.5,-0.5,-1.5]
-  auto a = F({7.5f, -7.5f, 7.5f, -7.5f}, {4});
-  auto b = F({2, 2, -2, -2}, {4});
-  ExpectTensorEqual(Must("FloorMod", a, b), F({1.5f, 0.5f, -0.5f, -1.5f}, {4}));
-  ExpectTensorEqual(Must("TruncateMod", a, b), F({1.5f, -1.5f, 1.5f, -1.5f}, {4}));
-  ExpectTensorEqual(Must("FloorDiv", a, b), F({3, -4, -4, 3}, {4}));
-  ExpectTensorNear(Must("RealDiv", F({1, -1, 0, 1}, {4}), F({0, 0, 0, 4}, {4})), F({kInf, -kInf, kNaN, 0.25f}, {4}));
-  ExpectTensorNear(Must("Div", F({1, 3}, {2}), F({4, 0}, {2})), F({0.25f, kInf}, {2}));
-  ExpectTensorEqual(Must("DivNoNan", F({1, 0, 6}, {3}), F({0, 0, 3}, {3})), F({0, 0, 2}, {3}));
+  auto a = Floats({7.5f, -7.5f, 7.5f, -7.5f}, {4});
+  auto b = Floats({2, 2, -2, -2}, {4});
+  ExpectTensorEqual(Must("FloorMod", a, b), Floats({1.5f, 0.5f, -0.5f, -1.5f}, {4}));
+  ExpectTensorEqual(Must("TruncateMod", a, b), Floats({1.5f, -1.5f, 1.5f, -1.5f}, {4}));
+  ExpectTensorEqual(Must("FloorDiv", a, b), Floats({3, -4, -4, 3}, {4}));
+  ExpectTensorNear(Must("RealDiv", Floats({1, -1, 0, 1}, {4}), Floats({0, 0, 0, 4}, {4})),
+                   Floats({kInf, -kInf, kNaN, 0.25f}, {4}));
+  ExpectTensorNear(Must("Div", Floats({1, 3}, {2}), Floats({4, 0}, {2})), Floats({0.25f, kInf}, {2}));
+  ExpectTensorEqual(Must("DivNoNan", Floats({1, 0, 6}, {3}), Floats({0, 0, 3}, {3})), Floats({0, 0, 2}, {3}));
 }
 
 TEST_F(BinaryOpsTest, MaximumMinimumPropagateNaN) {
-  auto a = F({1, kNaN, 3, -kInf, 5, 6, 7, 8, 9}, {9});
-  auto b = F({kNaN, 2, 1, 0, 5, 6, 7, 8, 10}, {9});
-  ExpectTensorNear(Must("Maximum", a, b), F({kNaN, kNaN, 3, 0, 5, 6, 7, 8, 10}, {9}));
-  ExpectTensorNear(Must("Minimum", a, b), F({kNaN, kNaN, 1, -kInf, 5, 6, 7, 8, 9}, {9}));
-  ExpectTensorNear(Must("Maximum", F({kNaN}, {}), F({1, 2}, {2})), F({kNaN, kNaN}, {2}));
-  ExpectTensorEqual(Must("Minimum", V<int64_t>({-5, 9}, {2}), V<int64_t>({0}, {1})), V<int64_t>({-5, 0}, {2}));
+  auto a = Floats({1, kNaN, 3, -kInf, 5, 6, 7, 8, 9}, {9});
+  auto b = Floats({kNaN, 2, 1, 0, 5, 6, 7, 8, 10}, {9});
+  ExpectTensorNear(Must("Maximum", a, b), Floats({kNaN, kNaN, 3, 0, 5, 6, 7, 8, 10}, {9}));
+  ExpectTensorNear(Must("Minimum", a, b), Floats({kNaN, kNaN, 1, -kInf, 5, 6, 7, 8, 9}, {9}));
+  ExpectTensorNear(Must("Maximum", Floats({kNaN}, {}), Floats({1, 2}, {2})), Floats({kNaN, kNaN}, {2}));
+  ExpectTensorEqual(Must("Minimum", MakeTensor<int64_t>({-5, 9}, {2}), MakeTensor<int64_t>({0}, {1})),
+                    MakeTensor<int64_t>({-5, 0}, {2}));
 }
 
 TEST_F(BinaryOpsTest, Pow) {
   // tfjs pow([2,4,9],[0.5,-1,0.5]) = [1.4142135381698608,0.25,3]
-  ExpectTensorNear(Must("Pow", F({2, 4, 9}, {3}), F({0.5f, -1, 0.5f}, {3})), F({1.4142135381698608f, 0.25f, 3}, {3}));
-  ExpectTensorEqual(Must("Pow", V<int32_t>({3, -2, 2, 5}, {4}), V<int32_t>({4, 3, 31, 0}, {4})),
-                    V<int32_t>({81, -8, std::numeric_limits<int32_t>::min(), 1}, {4}));
-  auto r = Run("Pow", V<int32_t>({2}, {1}), V<int32_t>({-1}, {1}));
+  ExpectTensorNear(Must("Pow", Floats({2, 4, 9}, {3}), Floats({0.5f, -1, 0.5f}, {3})),
+                   Floats({1.4142135381698608f, 0.25f, 3}, {3}));
+  ExpectTensorEqual(Must("Pow", MakeTensor<int32_t>({3, -2, 2, 5}, {4}), MakeTensor<int32_t>({4, 3, 31, 0}, {4})),
+                    MakeTensor<int32_t>({81, -8, std::numeric_limits<int32_t>::min(), 1}, {4}));
+  auto r = Run("Pow", MakeTensor<int32_t>({2}, {1}), MakeTensor<int32_t>({-1}, {1}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "Integers to negative integer powers are not allowed");
 }
 
 TEST_F(BinaryOpsTest, Atan2AndSquaredDifference) {
   // tfjs atan2([1,-1,0,1],[1,1,-1,0])
-  ExpectTensorNear(Must("Atan2", F({1, -1, 0, 1}, {4}), F({1, 1, -1, 0}, {4})),
-                   F({0.7853981852531433f, -0.7853981852531433f, 3.1415927410125732f, 1.5707963705062866f}, {4}));
-  ExpectTensorEqual(Must("SquaredDifference", F({1, 2}, {2}), F({4}, {})), F({9, 4}, {2}));
+  ExpectTensorNear(Must("Atan2", Floats({1, -1, 0, 1}, {4}), Floats({1, 1, -1, 0}, {4})),
+                   Floats({0.7853981852531433f, -0.7853981852531433f, 3.1415927410125732f, 1.5707963705062866f}, {4}));
+  ExpectTensorEqual(Must("SquaredDifference", Floats({1, 2}, {2}), Floats({4}, {})), Floats({9, 4}, {2}));
 }
 
 TEST_F(BinaryOpsTest, HalfComputesInFloat) {
   auto h = [](std::vector<float> v, TensorShape s) {
     std::vector<Half> hv;
     for (float f : v) hv.push_back(FloatToHalf(f));
-    return V<Half>(hv, std::move(s));
+    return MakeTensor<Half>(hv, std::move(s));
   };
   ExpectTensorEqual(Must("AddV2", h({1.5f, 2048}, {2}), h({2.25f, 1}, {2})), h({3.75f, 2048}, {2}));  // 2049 rounds to even
-  ExpectTensorEqual(Must("Greater", h({1, 2}, {2}), h({1.5f}, {})), B({false, true}, {2}));
+  ExpectTensorEqual(Must("Greater", h({1, 2}, {2}), h({1.5f}, {})), Bools({false, true}, {2}));
 }
 
 TEST_F(BinaryOpsTest, Comparisons) {
-  auto a = F({1, 2, kNaN, 4}, {4});
-  auto b = F({2, 2, kNaN, 3}, {4});
-  ExpectTensorEqual(Must("Equal", a, b), B({false, true, false, false}, {4}));
-  ExpectTensorEqual(Must("NotEqual", a, b), B({true, false, true, true}, {4}));
-  ExpectTensorEqual(Must("Less", a, b), B({true, false, false, false}, {4}));
-  ExpectTensorEqual(Must("LessEqual", a, b), B({true, true, false, false}, {4}));
-  ExpectTensorEqual(Must("Greater", a, b), B({false, false, false, true}, {4}));
-  ExpectTensorEqual(Must("GreaterEqual", a, b), B({false, true, false, true}, {4}));
-  ExpectTensorEqual(Must("Less", V<uint32_t>({0, 4000000000u}, {2}), V<uint32_t>({1}, {})), B({true, false}, {2}));
-  ExpectTensorEqual(Must("Equal", V<std::string>({"a", "b"}, {2}), V<std::string>({"b"}, {})), B({false, true}, {2}));
-  ExpectTensorEqual(Must("Equal", B({true, false}, {2}), B({true}, {1})), B({true, false}, {2}));
+  auto a = Floats({1, 2, kNaN, 4}, {4});
+  auto b = Floats({2, 2, kNaN, 3}, {4});
+  ExpectTensorEqual(Must("Equal", a, b), Bools({false, true, false, false}, {4}));
+  ExpectTensorEqual(Must("NotEqual", a, b), Bools({true, false, true, true}, {4}));
+  ExpectTensorEqual(Must("Less", a, b), Bools({true, false, false, false}, {4}));
+  ExpectTensorEqual(Must("LessEqual", a, b), Bools({true, true, false, false}, {4}));
+  ExpectTensorEqual(Must("Greater", a, b), Bools({false, false, false, true}, {4}));
+  ExpectTensorEqual(Must("GreaterEqual", a, b), Bools({false, true, false, true}, {4}));
+  ExpectTensorEqual(Must("Less", MakeTensor<uint32_t>({0, 4000000000u}, {2}), MakeTensor<uint32_t>({1}, {})),
+                    Bools({true, false}, {2}));
+  ExpectTensorEqual(Must("Equal", MakeTensor<std::string>({"a", "b"}, {2}), MakeTensor<std::string>({"b"}, {})),
+                    Bools({false, true}, {2}));
+  ExpectTensorEqual(Must("Equal", Bools({true, false}, {2}), Bools({true}, {1})), Bools({true, false}, {2}));
 }
 
 TEST_F(BinaryOpsTest, EqualIncompatibleShapeErrorAttr) {
   for (const char* op : {"Equal", "NotEqual"}) {
     KernelTester t(op, r_);
-    t.Attr("T", DataType::kFloat).Attr("incompatible_shape_error", false).Input(F({1, 2}, {2})).Input(F({1, 2, 3}, {3}));
+    t.Attr("T", DataType::kFloat)
+        .Attr("incompatible_shape_error", false)
+        .Input(Floats({1, 2}, {2}))
+        .Input(Floats({1, 2, 3}, {3}));
     auto out = t.Run();
     ASSERT_TRUE(out.ok()) << out.status().ToString();
-    ExpectTensorEqual(out->at(0), B({std::string(op) == "NotEqual"}, {}));
+    ExpectTensorEqual(out->at(0), Bools({std::string(op) == "NotEqual"}, {}));
     KernelTester strict(op, r_);
-    strict.Attr("T", DataType::kFloat).Input(F({1, 2}, {2})).Input(F({1, 2, 3}, {3}));
+    strict.Attr("T", DataType::kFloat).Input(Floats({1, 2}, {2})).Input(Floats({1, 2, 3}, {3}));
     EXPECT_FALSE(strict.Run().ok());
   }
 }
 
 TEST_F(BinaryOpsTest, LogicalOps) {
-  auto a = B({true, true, false, false}, {4});
-  auto b = B({true, false, true, false}, {4});
+  auto a = Bools({true, true, false, false}, {4});
+  auto b = Bools({true, false, true, false}, {4});
   KernelTester t("LogicalAnd", r_);
   t.Input(a).Input(b);
-  ExpectTensorEqual(t.Run()->at(0), B({true, false, false, false}, {4}));
+  ExpectTensorEqual(t.Run()->at(0), Bools({true, false, false, false}, {4}));
   KernelTester o("LogicalOr", r_);
-  o.Input(a).Input(B({false}, {}));
-  ExpectTensorEqual(o.Run()->at(0), B({true, true, false, false}, {4}));
+  o.Input(a).Input(Bools({false}, {}));
+  ExpectTensorEqual(o.Run()->at(0), Bools({true, true, false, false}, {4}));
 }
 
 TEST_F(BinaryOpsTest, StringAddConcatenates) {
-  ExpectTensorEqual(Must("Add", V<std::string>({"ab", "c"}, {2}), V<std::string>({"!"}, {})),
-                    V<std::string>({"ab!", "c!"}, {2}));
+  ExpectTensorEqual(Must("Add", MakeTensor<std::string>({"ab", "c"}, {2}), MakeTensor<std::string>({"!"}, {})),
+                    MakeTensor<std::string>({"ab!", "c!"}, {2}));
   KernelTester t("AddV2", r_);
-  t.Attr("T", DataType::kString).Input(V<std::string>({"a"}, {1})).Input(V<std::string>({"b"}, {1}));
+  t.Attr("T", DataType::kString).Input(MakeTensor<std::string>({"a"}, {1})).Input(MakeTensor<std::string>({"b"}, {1}));
   EXPECT_EQ(t.Create().code(), StatusCode::kUnimplemented);
 }
 
 TEST_F(BinaryOpsTest, MismatchedDtypesRejected) {
-  auto r = Run("AddV2", F({1}, {1}), V<int32_t>({1}, {1}));
+  auto r = Run("AddV2", Floats({1}, {1}), MakeTensor<int32_t>({1}, {1}));
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
 

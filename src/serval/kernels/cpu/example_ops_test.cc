@@ -11,6 +11,7 @@ namespace {
 
 using runtime::testing::ExpectTensorEqual;
 using runtime::testing::KernelTester;
+using runtime::testing::Strings;
 
 std::string MakeExample(const std::map<std::string, std::vector<float>>& floats,
                         const std::map<std::string, std::vector<int64_t>>& ints = {},
@@ -33,10 +34,6 @@ tensorflow::AttrValue Shapes(const std::vector<std::vector<int64_t>>& shapes) {
     for (int64_t d : s) sp->add_dim()->set_size(d);
   }
   return v;
-}
-
-Tensor Strings(std::vector<std::string> v) {
-  return Tensor::FromVector<std::string>(v, TensorShape{static_cast<int64_t>(v.size())});
 }
 
 class ExampleOpsTest : public ::testing::Test {

@@ -14,15 +14,11 @@ namespace {
 
 using runtime::testing::ExpectTensorEqual;
 using runtime::testing::ExpectTensorNear;
+using runtime::testing::Int32s;
+using runtime::testing::Int64s;
 using runtime::testing::KernelTester;
+using runtime::testing::MakeTensor;
 using ::testing::HasSubstr;
-
-template <typename T>
-Tensor V(std::vector<T> v, TensorShape s) {
-  return Tensor::FromVector<T>(v, std::move(s));
-}
-Tensor I32(std::vector<int32_t> v) { return V<int32_t>(v, TensorShape{static_cast<int64_t>(v.size())}); }
-Tensor I64(std::vector<int64_t> v) { return V<int64_t>(v, TensorShape{static_cast<int64_t>(v.size())}); }
 
 class GatherOpsTest : public ::testing::Test {
  protected:
@@ -38,14 +34,14 @@ class GatherOpsTest : public ::testing::Test {
 TEST_F(GatherOpsTest, RegistersNoDuplicates) { EXPECT_TRUE(r_.Duplicates().empty()); }
 
 TEST_F(GatherOpsTest, GatherV2Axes) {
-  Tensor p = V<float>({1, 2, 3, 4, 5, 6}, TensorShape{3, 2});
-  auto a = GatherV2(p, I32({2, 0, 2}), 0);
+  Tensor p = MakeTensor<float>({1, 2, 3, 4, 5, 6}, TensorShape{3, 2});
+  auto a = GatherV2(p, Int32s({2, 0, 2}), 0);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ExpectTensorEqual(a->at(0), V<float>({5, 6, 1, 2, 5, 6}, TensorShape{3, 2}));
-  auto b = GatherV2(p, V<int64_t>({1, 1, 0, 1}, TensorShape{2, 2}), -1);
+  ExpectTensorEqual(a->at(0), MakeTensor<float>({5, 6, 1, 2, 5, 6}, TensorShape{3, 2}));
+  auto b = GatherV2(p, MakeTensor<int64_t>({1, 1, 0, 1}, TensorShape{2, 2}), -1);
   ASSERT_TRUE(b.ok());
-  ExpectTensorEqual(b->at(0), V<float>({2, 2, 1, 2, 4, 4, 3, 4, 6, 6, 5, 6}, TensorShape{3, 2, 2}));
-  auto s = GatherV2(V<std::string>({"a", "b", "c"}, TensorShape{3}), Tensor::Scalar<int32_t>(1), 0);
+  ExpectTensorEqual(b->at(0), MakeTensor<float>({2, 2, 1, 2, 4, 4, 3, 4, 6, 6, 5, 6}, TensorShape{3, 2, 2}));
+  auto s = GatherV2(MakeTensor<std::string>({"a", "b", "c"}, TensorShape{3}), Tensor::Scalar<int32_t>(1), 0);
   ASSERT_TRUE(s.ok());
   ExpectTensorEqual(s->at(0), Tensor::Scalar<std::string>("b"));
 }
@@ -53,64 +49,85 @@ TEST_F(GatherOpsTest, GatherV2Axes) {
 // Keras Embedding: rows of the embedding matrix by token id, read from the variable.
 TEST_F(GatherOpsTest, ResourceGatherReadsTheVariable) {
   auto var = std::make_shared<runtime::Variable>(DataType::kFloat, "embeddings");
-  var->Assign(V<float>({0, 0.5f, 1, 1.5f, 2, 2.5f}, TensorShape{3, 2}));
+  var->Assign(MakeTensor<float>({0, 0.5f, 1, 1.5f, 2, 2.5f}, TensorShape{3, 2}));
   Tensor handle(DataType::kResource, TensorShape{});
   handle.flat<ObjectPtr>()[0] = var;
-  auto out = T("ResourceGather").Attr("dtype", DataType::kFloat).Attr("Tindices", DataType::kInt32)
-                 .Input(handle).Input(V<int32_t>({2, 0, 2, 1}, TensorShape{2, 2})).Run();
+  auto out = T("ResourceGather")
+                 .Attr("dtype", DataType::kFloat)
+                 .Attr("Tindices", DataType::kInt32)
+                 .Input(handle)
+                 .Input(MakeTensor<int32_t>({2, 0, 2, 1}, TensorShape{2, 2}))
+                 .Run();
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   // Row k of [[0,.5],[1,1.5],[2,2.5]] for ids [[2,0],[2,1]] (hand computed).
-  ExpectTensorEqual(out->at(0), V<float>({2, 2.5f, 0, 0.5f, 2, 2.5f, 1, 1.5f}, TensorShape{2, 2, 2}));
-  auto bad = T("ResourceGather").Attr("dtype", DataType::kFloat).Input(handle).Input(I32({3})).Run();
+  ExpectTensorEqual(out->at(0), MakeTensor<float>({2, 2.5f, 0, 0.5f, 2, 2.5f, 1, 1.5f}, TensorShape{2, 2, 2}));
+  auto bad = T("ResourceGather").Attr("dtype", DataType::kFloat).Input(handle).Input(Int32s({3})).Run();
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("is not in [0, 3)"));
 }
 
 TEST_F(GatherOpsTest, GatherV2BatchDims) {
   // params [2,3], indices [2,2], batch_dims=1: out[b,j] = params[b, idx[b,j]].
-  Tensor p = V<int32_t>({10, 11, 12, 20, 21, 22}, TensorShape{2, 3});
-  auto a = GatherV2(p, V<int32_t>({2, 0, 1, 1}, TensorShape{2, 2}), 1, 1);
+  Tensor p = MakeTensor<int32_t>({10, 11, 12, 20, 21, 22}, TensorShape{2, 3});
+  auto a = GatherV2(p, MakeTensor<int32_t>({2, 0, 1, 1}, TensorShape{2, 2}), 1, 1);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ExpectTensorEqual(a->at(0), V<int32_t>({12, 10, 21, 21}, TensorShape{2, 2}));
-  auto neg = GatherV2(p, V<int32_t>({2, 0, 1, 1}, TensorShape{2, 2}), 1, -1);
+  ExpectTensorEqual(a->at(0), MakeTensor<int32_t>({12, 10, 21, 21}, TensorShape{2, 2}));
+  auto neg = GatherV2(p, MakeTensor<int32_t>({2, 0, 1, 1}, TensorShape{2, 2}), 1, -1);
   ASSERT_TRUE(neg.ok());
   ExpectTensorEqual(neg->at(0), a->at(0));
-  EXPECT_FALSE(GatherV2(p, V<int32_t>({0, 0, 0}, TensorShape{3, 1}), 1, 1).ok());  // batch dim mismatch
-  EXPECT_FALSE(GatherV2(p, V<int32_t>({0, 0}, TensorShape{2, 1}), 0, 1).ok());     // batch_dims > axis
+  EXPECT_FALSE(GatherV2(p, MakeTensor<int32_t>({0, 0, 0}, TensorShape{3, 1}), 1, 1).ok());  // batch dim mismatch
+  EXPECT_FALSE(GatherV2(p, MakeTensor<int32_t>({0, 0}, TensorShape{2, 1}), 0, 1).ok());     // batch_dims > axis
 }
 
 TEST_F(GatherOpsTest, GatherV2OutOfRange) {
-  Tensor p = V<float>({1, 2, 3, 4, 5}, TensorShape{5});
-  auto a = GatherV2(p, I32({0, 1, 2, 7}), 0);
+  Tensor p = MakeTensor<float>({1, 2, 3, 4, 5}, TensorShape{5});
+  auto a = GatherV2(p, Int32s({0, 1, 2, 7}), 0);
   EXPECT_EQ(a.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(a.status().message(), HasSubstr("indices[3] = 7 is not in [0, 5)"));
-  auto b = GatherV2(p, V<int64_t>({0, 1, -1, 0}, TensorShape{2, 2}), 0);
+  auto b = GatherV2(p, MakeTensor<int64_t>({0, 1, -1, 0}, TensorShape{2, 2}), 0);
   EXPECT_THAT(b.status().message(), HasSubstr("indices[1,0] = -1 is not in [0, 5)"));
-  EXPECT_FALSE(GatherV2(p, I32({0}), 1).ok());
+  EXPECT_FALSE(GatherV2(p, Int32s({0}), 1).ok());
   // Empty params with empty indices is fine.
-  auto e = GatherV2(V<float>({}, TensorShape{0, 3}), V<int32_t>({}, TensorShape{0}), 0);
+  auto e = GatherV2(MakeTensor<float>({}, TensorShape{0, 3}), MakeTensor<int32_t>({}, TensorShape{0}), 0);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->at(0).shape(), (TensorShape{0, 3}));
 }
 
 TEST_F(GatherOpsTest, GatherV1) {
-  auto a = T("Gather").Attr("Tparams", DataType::kInt32).Input(V<int32_t>({1, 2, 3, 4}, TensorShape{2, 2}))
-               .Input(I64({1, 0})).Run();
+  auto a = T("Gather")
+               .Attr("Tparams", DataType::kInt32)
+               .Input(MakeTensor<int32_t>({1, 2, 3, 4}, TensorShape{2, 2}))
+               .Input(Int64s({1, 0}))
+               .Run();
   ASSERT_TRUE(a.ok());
-  ExpectTensorEqual(a->at(0), V<int32_t>({3, 4, 1, 2}, TensorShape{2, 2}));
+  ExpectTensorEqual(a->at(0), MakeTensor<int32_t>({3, 4, 1, 2}, TensorShape{2, 2}));
 }
 
 TEST_F(GatherOpsTest, GatherNd) {
-  Tensor p = V<int32_t>({1, 2, 3, 4}, TensorShape{2, 2});
-  auto a = T("GatherNd").Attr("Tparams", DataType::kInt32).Input(p).Input(V<int32_t>({1, 0, 0, 1}, TensorShape{2, 2})).Run();
+  Tensor p = MakeTensor<int32_t>({1, 2, 3, 4}, TensorShape{2, 2});
+  auto a = T("GatherNd")
+               .Attr("Tparams", DataType::kInt32)
+               .Input(p)
+               .Input(MakeTensor<int32_t>({1, 0, 0, 1}, TensorShape{2, 2}))
+               .Run();
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ExpectTensorEqual(a->at(0), V<int32_t>({3, 2}, TensorShape{2}));
-  auto b = T("GatherNd").Attr("Tparams", DataType::kInt32).Input(p).Input(V<int64_t>({1}, TensorShape{1, 1})).Run();
+  ExpectTensorEqual(a->at(0), MakeTensor<int32_t>({3, 2}, TensorShape{2}));
+  auto b =
+      T("GatherNd").Attr("Tparams", DataType::kInt32).Input(p).Input(MakeTensor<int64_t>({1}, TensorShape{1, 1})).Run();
   ASSERT_TRUE(b.ok());
-  ExpectTensorEqual(b->at(0), V<int32_t>({3, 4}, TensorShape{1, 2}));
-  auto bad = T("GatherNd").Attr("Tparams", DataType::kInt32).Input(p).Input(V<int32_t>({0, 0, 2, 0}, TensorShape{2, 2})).Run();
+  ExpectTensorEqual(b->at(0), MakeTensor<int32_t>({3, 4}, TensorShape{1, 2}));
+  auto bad = T("GatherNd")
+                 .Attr("Tparams", DataType::kInt32)
+                 .Input(p)
+                 .Input(MakeTensor<int32_t>({0, 0, 2, 0}, TensorShape{2, 2}))
+                 .Run();
   EXPECT_THAT(bad.status().message(), HasSubstr("indices[1] = [2, 0] does not index into param shape [2,2]"));
-  EXPECT_FALSE(T("GatherNd").Attr("Tparams", DataType::kInt32).Input(p).Input(V<int32_t>({0, 0, 0}, TensorShape{1, 3})).Run().ok());
+  EXPECT_FALSE(T("GatherNd")
+                   .Attr("Tparams", DataType::kInt32)
+                   .Input(p)
+                   .Input(MakeTensor<int32_t>({0, 0, 0}, TensorShape{1, 3}))
+                   .Run()
+                   .ok());
 }
 
 TEST_F(GatherOpsTest, OneHot) {
@@ -119,38 +136,38 @@ TEST_F(GatherOpsTest, OneHot) {
         .Input(Tensor::Scalar<int32_t>(depth)).Input(Tensor::Scalar<float>(5)).Input(Tensor::Scalar<float>(-1)).Run();
   };
   // -1 and 5 are out of range: rows of off_value.
-  auto a = onehot(I32({0, 2, -1, 5}), 3, -1);
+  auto a = onehot(Int32s({0, 2, -1, 5}), 3, -1);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ExpectTensorEqual(a->at(0), V<float>({5, -1, -1, -1, -1, 5, -1, -1, -1, -1, -1, -1}, TensorShape{4, 3}));
-  auto b = onehot(I64({0, 2}), 3, 0);
+  ExpectTensorEqual(a->at(0), MakeTensor<float>({5, -1, -1, -1, -1, 5, -1, -1, -1, -1, -1, -1}, TensorShape{4, 3}));
+  auto b = onehot(Int64s({0, 2}), 3, 0);
   ASSERT_TRUE(b.ok());
-  ExpectTensorEqual(b->at(0), V<float>({5, -1, -1, -1, -1, 5}, TensorShape{3, 2}));
-  auto u8 = onehot(V<uint8_t>({1}, TensorShape{1}), 2, -1);
+  ExpectTensorEqual(b->at(0), MakeTensor<float>({5, -1, -1, -1, -1, 5}, TensorShape{3, 2}));
+  auto u8 = onehot(MakeTensor<uint8_t>({1}, TensorShape{1}), 2, -1);
   ASSERT_TRUE(u8.ok());
-  ExpectTensorEqual(u8->at(0), V<float>({-1, 5}, TensorShape{1, 2}));
-  EXPECT_FALSE(onehot(I32({0}), -1, -1).ok());
-  EXPECT_FALSE(onehot(I32({0}), 2, 2).ok());
+  ExpectTensorEqual(u8->at(0), MakeTensor<float>({-1, 5}, TensorShape{1, 2}));
+  EXPECT_FALSE(onehot(Int32s({0}), -1, -1).ok());
+  EXPECT_FALSE(onehot(Int32s({0}), 2, 2).ok());
 }
 
 TEST_F(GatherOpsTest, Range) {
   auto a = T("Range").Attr("Tidx", DataType::kInt32).Input(Tensor::Scalar<int32_t>(0)).Input(Tensor::Scalar<int32_t>(10))
                .Input(Tensor::Scalar<int32_t>(3)).Run();
   ASSERT_TRUE(a.ok());
-  ExpectTensorEqual(a->at(0), I32({0, 3, 6, 9}));
+  ExpectTensorEqual(a->at(0), Int32s({0, 3, 6, 9}));
   auto b = T("Range").Attr("Tidx", DataType::kInt64).Input(Tensor::Scalar<int64_t>(5)).Input(Tensor::Scalar<int64_t>(-1))
                .Input(Tensor::Scalar<int64_t>(-2)).Run();
   ASSERT_TRUE(b.ok());
-  ExpectTensorEqual(b->at(0), I64({5, 3, 1}));
+  ExpectTensorEqual(b->at(0), Int64s({5, 3, 1}));
   // tfjs: tf.range(0, 1, 0.1) -> [0,0.10000000149011612,0.20000000298023224,0.30000001192092896,
   //   0.4000000059604645,0.5,0.6000000238418579,0.7000000476837158,0.8000000715255737,0.9000000953674316]
   // (float accumulation, as TF's RangeFunctor).
   auto c = T("Range").Attr("Tidx", DataType::kFloat).Input(Tensor::Scalar<float>(0)).Input(Tensor::Scalar<float>(1))
                .Input(Tensor::Scalar<float>(0.1f)).Run();
   ASSERT_TRUE(c.ok());
-  ExpectTensorEqual(c->at(0), V<float>({0.0f, 0.10000000149011612f, 0.20000000298023224f, 0.30000001192092896f,
-                                        0.4000000059604645f, 0.5f, 0.6000000238418579f, 0.7000000476837158f,
-                                        0.8000000715255737f, 0.9000000953674316f},
-                                       TensorShape{10}));
+  ExpectTensorEqual(c->at(0), MakeTensor<float>({0.0f, 0.10000000149011612f, 0.20000000298023224f, 0.30000001192092896f,
+                                                 0.4000000059604645f, 0.5f, 0.6000000238418579f, 0.7000000476837158f,
+                                                 0.8000000715255737f, 0.9000000953674316f},
+                                                TensorShape{10}));
   auto e = T("Range").Attr("Tidx", DataType::kInt32).Input(Tensor::Scalar<int32_t>(3)).Input(Tensor::Scalar<int32_t>(3))
                .Input(Tensor::Scalar<int32_t>(1)).Run();
   ASSERT_TRUE(e.ok());
@@ -169,21 +186,25 @@ TEST_F(GatherOpsTest, LinSpace) {
   auto a = T("LinSpace").Attr("T", DataType::kFloat).Attr("Tidx", DataType::kInt32).Input(Tensor::Scalar<float>(0))
                .Input(Tensor::Scalar<float>(1)).Input(Tensor::Scalar<int32_t>(7)).Run();
   ASSERT_TRUE(a.ok());
-  ExpectTensorEqual(a->at(0), V<float>({0.0f, 0.1666666716337204f, 0.3333333432674408f, 0.5f, 0.6666666865348816f,
-                                        0.8333333730697632f, 1.0f},
-                                       TensorShape{7}));
+  ExpectTensorEqual(a->at(0), MakeTensor<float>({0.0f, 0.1666666716337204f, 0.3333333432674408f, 0.5f,
+                                                 0.6666666865348816f, 0.8333333730697632f, 1.0f},
+                                                TensorShape{7}));
   EXPECT_FALSE(T("LinSpace").Attr("T", DataType::kFloat).Input(Tensor::Scalar<float>(0)).Input(Tensor::Scalar<float>(1))
                    .Input(Tensor::Scalar<int32_t>(0)).Run().ok());
 }
 
 TEST_F(GatherOpsTest, TopKV2) {
-  Tensor x = V<float>({1, 3, 3, 2, 9, -1, 4, 4}, TensorShape{2, 4});
+  Tensor x = MakeTensor<float>({1, 3, 3, 2, 9, -1, 4, 4}, TensorShape{2, 4});
   auto a = T("TopKV2").Attr("T", DataType::kFloat).Input(x).Input(Tensor::Scalar<int32_t>(2)).NumOutputs(2).Run();
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ExpectTensorEqual(a->at(0), V<float>({3, 3, 9, 4}, TensorShape{2, 2}));
-  ExpectTensorEqual(a->at(1), V<int32_t>({1, 2, 0, 2}, TensorShape{2, 2}));  // ties: lower index first
-  auto z = T("TopKV2").Attr("T", DataType::kInt64).Input(V<int64_t>({5, 7}, TensorShape{2})).Input(Tensor::Scalar<int32_t>(0))
-               .NumOutputs(2).Run();
+  ExpectTensorEqual(a->at(0), MakeTensor<float>({3, 3, 9, 4}, TensorShape{2, 2}));
+  ExpectTensorEqual(a->at(1), MakeTensor<int32_t>({1, 2, 0, 2}, TensorShape{2, 2}));  // ties: lower index first
+  auto z = T("TopKV2")
+               .Attr("T", DataType::kInt64)
+               .Input(MakeTensor<int64_t>({5, 7}, TensorShape{2}))
+               .Input(Tensor::Scalar<int32_t>(0))
+               .NumOutputs(2)
+               .Run();
   ASSERT_TRUE(z.ok());
   EXPECT_EQ(z->at(0).shape(), (TensorShape{0}));
   auto bad = T("TopKV2").Attr("T", DataType::kFloat).Input(x).Input(Tensor::Scalar<int32_t>(5)).NumOutputs(2).Run();
@@ -192,22 +213,26 @@ TEST_F(GatherOpsTest, TopKV2) {
 }
 
 TEST_F(GatherOpsTest, InvertPermutationAndUnique) {
-  auto a = T("InvertPermutation").Attr("T", DataType::kInt32).Input(I32({2, 0, 1})).Run();
+  auto a = T("InvertPermutation").Attr("T", DataType::kInt32).Input(Int32s({2, 0, 1})).Run();
   ASSERT_TRUE(a.ok());
-  ExpectTensorEqual(a->at(0), I32({1, 2, 0}));
-  EXPECT_THAT(T("InvertPermutation").Attr("T", DataType::kInt32).Input(I32({0, 0})).Run().status().message(),
+  ExpectTensorEqual(a->at(0), Int32s({1, 2, 0}));
+  EXPECT_THAT(T("InvertPermutation").Attr("T", DataType::kInt32).Input(Int32s({0, 0})).Run().status().message(),
               HasSubstr("duplicated"));
-  EXPECT_FALSE(T("InvertPermutation").Attr("T", DataType::kInt64).Input(I64({0, 2})).Run().ok());
+  EXPECT_FALSE(T("InvertPermutation").Attr("T", DataType::kInt64).Input(Int64s({0, 2})).Run().ok());
 
-  auto u = T("Unique").Attr("T", DataType::kInt32).Input(I32({1, 1, 2, 4, 4, 4, 7, 8, 8})).NumOutputs(2).Run();
+  auto u = T("Unique").Attr("T", DataType::kInt32).Input(Int32s({1, 1, 2, 4, 4, 4, 7, 8, 8})).NumOutputs(2).Run();
   ASSERT_TRUE(u.ok());
-  ExpectTensorEqual(u->at(0), I32({1, 2, 4, 7, 8}));
-  ExpectTensorEqual(u->at(1), I32({0, 0, 1, 2, 2, 2, 3, 4, 4}));
-  auto us = T("Unique").Attr("T", DataType::kString).Attr("out_idx", DataType::kInt64)
-                .Input(V<std::string>({"b", "a", "b"}, TensorShape{3})).NumOutputs(2).Run();
+  ExpectTensorEqual(u->at(0), Int32s({1, 2, 4, 7, 8}));
+  ExpectTensorEqual(u->at(1), Int32s({0, 0, 1, 2, 2, 2, 3, 4, 4}));
+  auto us = T("Unique")
+                .Attr("T", DataType::kString)
+                .Attr("out_idx", DataType::kInt64)
+                .Input(MakeTensor<std::string>({"b", "a", "b"}, TensorShape{3}))
+                .NumOutputs(2)
+                .Run();
   ASSERT_TRUE(us.ok());
-  ExpectTensorEqual(us->at(0), V<std::string>({"b", "a"}, TensorShape{2}));
-  ExpectTensorEqual(us->at(1), I64({0, 1, 0}));
+  ExpectTensorEqual(us->at(0), MakeTensor<std::string>({"b", "a"}, TensorShape{2}));
+  ExpectTensorEqual(us->at(1), Int64s({0, 1, 0}));
 }
 
 }  // namespace

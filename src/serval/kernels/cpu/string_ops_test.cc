@@ -19,10 +19,7 @@ namespace {
 
 using runtime::testing::ExpectTensorEqual;
 using runtime::testing::KernelTester;
-
-Tensor Strings(std::vector<std::string> v) {
-  return Tensor::FromVector<std::string>(v, TensorShape{static_cast<int64_t>(v.size())});
-}
+using runtime::testing::Strings;
 
 class StringOpsTest : public ::testing::Test {
  protected:

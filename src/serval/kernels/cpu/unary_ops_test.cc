@@ -11,23 +11,15 @@
 namespace serval::kernels::cpu {
 namespace {
 
+using runtime::testing::Bools;
 using runtime::testing::ExpectTensorEqual;
 using runtime::testing::ExpectTensorNear;
+using runtime::testing::Floats;
 using runtime::testing::KernelTester;
+using runtime::testing::MakeTensor;
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 const float kInf = std::numeric_limits<float>::infinity();
-
-template <typename T>
-Tensor V(std::vector<T> v, TensorShape s) {
-  return Tensor::FromVector<T>(v, std::move(s));
-}
-Tensor F(std::vector<float> v, TensorShape s) { return V<float>(std::move(v), std::move(s)); }
-Tensor B(std::vector<bool> v, TensorShape s) {
-  Tensor t(DataType::kBool, s);
-  for (size_t i = 0; i < v.size(); ++i) t.flat<bool>()[i] = v[i];
-  return t;
-}
 
 class UnaryOpsTest : public ::testing::Test {
  protected:
@@ -48,7 +40,7 @@ TEST_F(UnaryOpsTest, NoDuplicateRegistrations) { EXPECT_TRUE(r_.Duplicates().emp
 // Reference: tfjs 4.22 on x = [-3, -0.5, 0, 0.25, 1, 4]:
 //   const x = tf.tensor1d([-3, -0.5, 0, 0.25, 1, 4]); tf.exp(x) ... (see each line)
 TEST_F(UnaryOpsTest, FloatMathMatchesTfjs) {
-  const Tensor x = F({-3, -0.5f, 0, 0.25f, 1, 4}, {2, 3});
+  const Tensor x = Floats({-3, -0.5f, 0, 0.25f, 1, 4}, {2, 3});
   struct Case {
     const char* op;
     std::vector<float> want;
@@ -70,65 +62,68 @@ TEST_F(UnaryOpsTest, FloatMathMatchesTfjs) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.op);
-    ExpectTensorNear(Must(c.op, x), F(c.want, {2, 3}), 2e-7, 2e-6);
+    ExpectTensorNear(Must(c.op, x), Floats(c.want, {2, 3}), 2e-7, 2e-6);
   }
 }
 
 TEST_F(UnaryOpsTest, LogSqrtReciprocalEdgeCases) {
-  ExpectTensorNear(Must("Log", F({0, -1, 1, kInf}, {4})), F({-kInf, kNaN, 0, kInf}, {4}));
+  ExpectTensorNear(Must("Log", Floats({0, -1, 1, kInf}, {4})), Floats({-kInf, kNaN, 0, kInf}, {4}));
   // tfjs log1p([0.25, 1, 4])
-  ExpectTensorNear(Must("Log1p", F({0.25f, 1, 4, -1}, {4})), F({0.2231435477733612f, 0.6931471824645996f, 1.6094379425048828f, -kInf}, {4}));
-  ExpectTensorNear(Must("Sqrt", F({4, -1, 0}, {3})), F({2, kNaN, 0}, {3}));
-  ExpectTensorNear(Must("Rsqrt", F({4, 0.25f}, {2})), F({0.5f, 2}, {2}), 1e-6, 1e-6);
-  ExpectTensorNear(Must("Reciprocal", F({4, 0, -0.5f}, {3})), F({0.25f, kInf, -2}, {3}));
-  ExpectTensorNear(Must("Inv", F({8}, {1})), F({0.125f}, {1}));
-  ExpectTensorNear(Must("Exp", F({kNaN, -kInf, 100}, {3})), F({kNaN, 0, kInf}, {3}));
-  ExpectTensorNear(Must("Sigmoid", F({kNaN, -kInf, kInf}, {3})), F({kNaN, 0, 1}, {3}));
-  ExpectTensorNear(Must("Tanh", F({kNaN, -kInf, kInf}, {3})), F({kNaN, -1, 1}, {3}));
-  ExpectTensorNear(Must("Sign", F({kNaN}, {1})), F({kNaN}, {1}));
+  ExpectTensorNear(Must("Log1p", Floats({0.25f, 1, 4, -1}, {4})),
+                   Floats({0.2231435477733612f, 0.6931471824645996f, 1.6094379425048828f, -kInf}, {4}));
+  ExpectTensorNear(Must("Sqrt", Floats({4, -1, 0}, {3})), Floats({2, kNaN, 0}, {3}));
+  ExpectTensorNear(Must("Rsqrt", Floats({4, 0.25f}, {2})), Floats({0.5f, 2}, {2}), 1e-6, 1e-6);
+  ExpectTensorNear(Must("Reciprocal", Floats({4, 0, -0.5f}, {3})), Floats({0.25f, kInf, -2}, {3}));
+  ExpectTensorNear(Must("Inv", Floats({8}, {1})), Floats({0.125f}, {1}));
+  ExpectTensorNear(Must("Exp", Floats({kNaN, -kInf, 100}, {3})), Floats({kNaN, 0, kInf}, {3}));
+  ExpectTensorNear(Must("Sigmoid", Floats({kNaN, -kInf, kInf}, {3})), Floats({kNaN, 0, 1}, {3}));
+  ExpectTensorNear(Must("Tanh", Floats({kNaN, -kInf, kInf}, {3})), Floats({kNaN, -1, 1}, {3}));
+  ExpectTensorNear(Must("Sign", Floats({kNaN}, {1})), Floats({kNaN}, {1}));
 }
 
 TEST_F(UnaryOpsTest, RoundIsBankers) {
   // tfjs round([0.5,1.5,2.5,-0.5,-1.5,2.6]) = [0,2,2,-0,-2,3]
-  ExpectTensorEqual(Must("Round", F({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.6f}, {6})), F({0, 2, 2, -0.0f, -2, 3}, {6}));
-  ExpectTensorEqual(Must("Rint", F({0.5f, 1.5f, -2.5f}, {3})), F({0, 2, -2}, {3}));
-  ExpectTensorEqual(Must("Round", V<int32_t>({-7, 7}, {2})), V<int32_t>({-7, 7}, {2}));
+  ExpectTensorEqual(Must("Round", Floats({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.6f}, {6})),
+                    Floats({0, 2, 2, -0.0f, -2, 3}, {6}));
+  ExpectTensorEqual(Must("Rint", Floats({0.5f, 1.5f, -2.5f}, {3})), Floats({0, 2, -2}, {3}));
+  ExpectTensorEqual(Must("Round", MakeTensor<int32_t>({-7, 7}, {2})), MakeTensor<int32_t>({-7, 7}, {2}));
 }
 
 TEST_F(UnaryOpsTest, IntegersWrap) {
   const int32_t kMin = std::numeric_limits<int32_t>::min();
-  ExpectTensorEqual(Must("Neg", V<int32_t>({kMin, 5}, {2})), V<int32_t>({kMin, -5}, {2}));
-  ExpectTensorEqual(Must("Abs", V<int8_t>({-128, -5, 5}, {3})), V<int8_t>({-128, 5, 5}, {3}));
-  ExpectTensorEqual(Must("Square", V<int32_t>({65536, -3}, {2})), V<int32_t>({0, 9}, {2}));
-  ExpectTensorEqual(Must("Sign", V<int64_t>({-9, 0, 9}, {3})), V<int64_t>({-1, 0, 1}, {3}));
+  ExpectTensorEqual(Must("Neg", MakeTensor<int32_t>({kMin, 5}, {2})), MakeTensor<int32_t>({kMin, -5}, {2}));
+  ExpectTensorEqual(Must("Abs", MakeTensor<int8_t>({-128, -5, 5}, {3})), MakeTensor<int8_t>({-128, 5, 5}, {3}));
+  ExpectTensorEqual(Must("Square", MakeTensor<int32_t>({65536, -3}, {2})), MakeTensor<int32_t>({0, 9}, {2}));
+  ExpectTensorEqual(Must("Sign", MakeTensor<int64_t>({-9, 0, 9}, {3})), MakeTensor<int64_t>({-1, 0, 1}, {3}));
 }
 
 TEST_F(UnaryOpsTest, HalfAndDouble) {
   std::vector<Half> h = {FloatToHalf(-1), FloatToHalf(0), FloatToHalf(2)};
   std::vector<Half> want = {FloatToHalf(std::exp(-1.0f)), FloatToHalf(1), FloatToHalf(std::exp(2.0f))};
-  ExpectTensorNear(Must("Exp", V<Half>(h, {3})), V<Half>(want, {3}), 1e-3, 1e-3);
-  ExpectTensorNear(Must("Tanh", V<double>({0.5}, {1})), V<double>({0.46211715726000974}, {1}), 1e-12, 1e-12);
+  ExpectTensorNear(Must("Exp", MakeTensor<Half>(h, {3})), MakeTensor<Half>(want, {3}), 1e-3, 1e-3);
+  ExpectTensorNear(Must("Tanh", MakeTensor<double>({0.5}, {1})), MakeTensor<double>({0.46211715726000974}, {1}), 1e-12,
+                   1e-12);
 }
 
 TEST_F(UnaryOpsTest, Predicates) {
-  const Tensor x = F({1, kNaN, kInf, -kInf, 0}, {5});
-  ExpectTensorEqual(Must("IsNan", x), B({false, true, false, false, false}, {5}));
-  ExpectTensorEqual(Must("IsInf", x), B({false, false, true, true, false}, {5}));
-  ExpectTensorEqual(Must("IsFinite", x), B({true, false, false, false, true}, {5}));
-  ExpectTensorEqual(Must("LogicalNot", B({true, false}, {2}), /*with_t=*/false), B({false, true}, {2}));
+  const Tensor x = Floats({1, kNaN, kInf, -kInf, 0}, {5});
+  ExpectTensorEqual(Must("IsNan", x), Bools({false, true, false, false, false}, {5}));
+  ExpectTensorEqual(Must("IsInf", x), Bools({false, false, true, true, false}, {5}));
+  ExpectTensorEqual(Must("IsFinite", x), Bools({true, false, false, false, true}, {5}));
+  ExpectTensorEqual(Must("LogicalNot", Bools({true, false}, {2}), /*with_t=*/false), Bools({false, true}, {2}));
 }
 
 TEST_F(UnaryOpsTest, ZerosOnesLikeAndEmpty) {
-  ExpectTensorEqual(Must("ZerosLike", V<int32_t>({4, 5}, {2})), V<int32_t>({0, 0}, {2}));
-  ExpectTensorEqual(Must("OnesLike", F({4, 5, 6}, {3, 1})), F({1, 1, 1}, {3, 1}));
-  ExpectTensorEqual(Must("OnesLike", B({false}, {1})), B({true}, {1}));
-  Tensor e = Must("Tanh", F({}, {0, 4}));
+  ExpectTensorEqual(Must("ZerosLike", MakeTensor<int32_t>({4, 5}, {2})), MakeTensor<int32_t>({0, 0}, {2}));
+  ExpectTensorEqual(Must("OnesLike", Floats({4, 5, 6}, {3, 1})), Floats({1, 1, 1}, {3, 1}));
+  ExpectTensorEqual(Must("OnesLike", Bools({false}, {1})), Bools({true}, {1}));
+  Tensor e = Must("Tanh", Floats({}, {0, 4}));
   EXPECT_EQ(e.shape(), (TensorShape{0, 4}));
 }
 
 TEST_F(UnaryOpsTest, UnsupportedDtype) {
   KernelTester t("Exp", r_);
-  t.Attr("T", DataType::kInt32).Input(V<int32_t>({1}, {1}));
+  t.Attr("T", DataType::kInt32).Input(MakeTensor<int32_t>({1}, {1}));
   EXPECT_EQ(t.Create().code(), StatusCode::kUnimplemented);
 }
 

@@ -1,5 +1,5 @@
 // Tests-only writers for SSTables and tensor bundles, so tests and fuzz seeds can build valid
-// files and then corrupt them precisely. Header-only (tests link no extra library). They do what
+// files and then corrupt them precisely. Header-only (users link serval_loader). They do what
 // TensorFlow's lib/io/table and BundleWriter do, without their checks: keys are written in the order
 // given, so tests can build invalid tables on purpose.
 #pragma once
@@ -17,81 +17,29 @@
 #include <vector>
 
 #include "serval/loader/crc32c.h"
+#include "serval/loader/table_format.h"
 #include "serval/tensor/dtype.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace serval::loader::testing {
 
-inline void PutFixed32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-inline void PutFixed64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-inline void PutVarint64(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-struct Handle {
-  uint64_t offset = 0;
-  uint64_t size = 0;
-  std::string Encode() const {
-    std::string s;
-    PutVarint64(&s, offset);
-    PutVarint64(&s, size);
-    return s;
-  }
-};
-
-// Block contents: prefix-compressed entries, restart array, restart count.
-inline std::string BuildBlock(const std::vector<std::pair<std::string, std::string>>& entries,
-                              int restart_interval = 16) {
-  std::string out;
-  std::vector<uint32_t> restarts{0};
-  std::string last;
-  int counter = 0;
-  for (const auto& [key, value] : entries) {
-    size_t shared = 0;
-    if (counter < restart_interval) {
-      while (shared < last.size() && shared < key.size() && last[shared] == key[shared]) ++shared;
-    } else {
-      restarts.push_back(static_cast<uint32_t>(out.size()));
-      counter = 0;
-    }
-    PutVarint64(&out, shared);
-    PutVarint64(&out, key.size() - shared);
-    PutVarint64(&out, value.size());
-    out.append(key, shared, std::string::npos);
-    out.append(value);
-    last = key;
-    ++counter;
-  }
-  for (uint32_t r : restarts) PutFixed32(&out, r);
-  PutFixed32(&out, static_cast<uint32_t>(restarts.size()));
-  return out;
-}
+// The format primitives are TableWriter's own (serval/loader/table_format.h); this header adds
+// only what TableWriter must not do (unordered keys, forced compression, raw blocks).
+using table_format::BuildBlock;  // BuildBlock(entries, restart_interval = 16)
+using table_format::PutFixed32;
+using table_format::PutFixed64;
+using table_format::PutVarint64;
+using Handle = table_format::BlockHandle;
 
 // Appends blocks with trailers and finally the footer.
 class RawTableWriter {
  public:
   // Appends contents + [type][masked crc32c(contents + type)]; returns the block's handle.
   Handle AppendBlock(std::string_view contents, uint8_t type) {
-    Handle h{bytes_.size(), contents.size()};
-    bytes_.append(contents);
-    bytes_.push_back(static_cast<char>(type));
-    const uint32_t crc = crc32c::Value(bytes_.data() + h.offset, contents.size() + 1);
-    PutFixed32(&bytes_, crc32c::Mask(crc));
-    return h;
+    return table_format::AppendBlock(&bytes_, contents, type);
   }
   std::string Finish(const Handle& metaindex, const Handle& index) {
-    std::string footer = metaindex.Encode() + index.Encode();
-    footer.resize(40, '\0');
-    PutFixed64(&footer, 0xdb4775248b80fb57ull);
-    return bytes_ + footer;
+    return bytes_ + table_format::EncodeFooter(metaindex, index);
   }
   size_t size() const { return bytes_.size(); }
 

@@ -66,31 +66,28 @@ KernelTester& KernelTester::Resources(ResourceManager* r) {
   return *this;
 }
 
-Status KernelTester::Create() {
+graph::Node KernelTester::MakeNode() const {
   graph::Node node;
   node.name = def_.name();
   node.op = def_.op();
   node.def = &def_;
   node.inputs.resize(inputs_.size());
   node.num_outputs = num_outputs_;
-  std::vector<const Tensor*> consts;
-  for (size_t i = 0; i < inputs_.size(); ++i) consts.push_back(is_const_[i] ? &inputs_[i] : nullptr);
-  KernelInfo info(node, consts, resources_, nullptr);
-  auto k = registry_.Create(info);
-  return k.status();
+  return node;
 }
 
-Result<std::vector<Tensor>> KernelTester::Run() {
-  graph::Node node;
-  node.name = def_.name();
-  node.op = def_.op();
-  node.def = &def_;
-  node.inputs.resize(inputs_.size());
-  node.num_outputs = num_outputs_;
+Result<std::unique_ptr<Kernel>> KernelTester::CreateKernel(const graph::Node& node) const {
   std::vector<const Tensor*> consts;
   for (size_t i = 0; i < inputs_.size(); ++i) consts.push_back(is_const_[i] ? &inputs_[i] : nullptr);
   KernelInfo info(node, consts, resources_, nullptr);
-  SERVAL_ASSIGN_OR_RETURN(auto kernel, registry_.Create(info));
+  return registry_.Create(info);
+}
+
+Status KernelTester::Create() { return CreateKernel(MakeNode()).status(); }
+
+Result<std::vector<Tensor>> KernelTester::Run() {
+  const graph::Node node = MakeNode();
+  SERVAL_ASSIGN_OR_RETURN(auto kernel, CreateKernel(node));
   std::vector<const Tensor*> in;
   for (const auto& t : inputs_) in.push_back(&t);
   std::vector<Tensor> out(static_cast<size_t>(num_outputs_));
@@ -147,6 +144,24 @@ void CompareExact(const Tensor& got, const Tensor& want) {
   }
 }
 }  // namespace
+
+Tensor Floats(std::vector<float> values, TensorShape shape) {
+  return MakeTensor<float>(std::move(values), std::move(shape));
+}
+Tensor Bools(std::vector<bool> values, TensorShape shape) {
+  Tensor t(DataType::kBool, shape);
+  for (size_t i = 0; i < values.size(); ++i) t.flat<bool>()[i] = values[i];
+  return t;
+}
+Tensor Int32s(std::vector<int32_t> values) {
+  return MakeTensor<int32_t>(values, TensorShape{static_cast<int64_t>(values.size())});
+}
+Tensor Int64s(std::vector<int64_t> values) {
+  return MakeTensor<int64_t>(values, TensorShape{static_cast<int64_t>(values.size())});
+}
+Tensor Strings(std::vector<std::string> values) {
+  return MakeTensor<std::string>(values, TensorShape{static_cast<int64_t>(values.size())});
+}
 
 void ExpectTensorNear(const Tensor& got, const Tensor& want, double atol, double rtol) {
   ASSERT_EQ(DataTypeName(got.dtype()), DataTypeName(want.dtype()));

@@ -6,7 +6,10 @@
 //   ExpectTensorNear(out->at(0), expected, 1e-6);
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "serval/runtime/kernel_registry.h"
@@ -40,6 +43,9 @@ class KernelTester {
   Status Create();
 
  private:
+  graph::Node MakeNode() const;
+  Result<std::unique_ptr<Kernel>> CreateKernel(const graph::Node& node) const;
+
   const KernelRegistry& registry_;
   tensorflow::NodeDef def_;
   std::vector<Tensor> inputs_;
@@ -53,5 +59,19 @@ class KernelTester {
 // Integers, bools and strings compare exactly. Reports the first mismatching index.
 void ExpectTensorNear(const Tensor& got, const Tensor& want, double atol = 1e-6, double rtol = 1e-6);
 void ExpectTensorEqual(const Tensor& got, const Tensor& want);
+
+// Tensor builders for kernel tests.
+//   MakeTensor<int64_t>({1, 2, 3, 4}, {2, 2});  Floats({0.5f}, {});  Int32s({2, 0, 3})  // shape [3]
+template <typename T>
+Tensor MakeTensor(std::vector<T> values, TensorShape shape) {
+  return Tensor::FromVector<T>(values, std::move(shape));
+}
+Tensor Floats(std::vector<float> values, TensorShape shape);
+// std::vector<bool> is bit-packed, so bools are copied element by element.
+Tensor Bools(std::vector<bool> values, TensorShape shape);
+// 1-D tensors of shape [values.size()].
+Tensor Int32s(std::vector<int32_t> values);
+Tensor Int64s(std::vector<int64_t> values);
+Tensor Strings(std::vector<std::string> values);
 
 }  // namespace serval::runtime::testing
