@@ -17,7 +17,9 @@ set(SERVAL_ALLOWED_DEPS_codec "base;proto;tensor;loader")
 set(SERVAL_ALLOWED_DEPS_batching "base;tensor")
 set(SERVAL_ALLOWED_DEPS_servable "base;proto;tensor;loader;graph;runtime;kernels_cpu;session;batching")
 set(SERVAL_ALLOWED_DEPS_api "base;proto;tensor;loader;codec;session;batching;servable")
-set(SERVAL_ALLOWED_DEPS_server "base;proto;tensor;loader;codec;session;batching;servable;api")
+# api_grpc: TF Serving's gRPC services (only with SERVAL_WITH_GRPC).
+set(SERVAL_ALLOWED_DEPS_api_grpc "base;proto;tensor;loader;codec;session;servable;api")
+set(SERVAL_ALLOWED_DEPS_server "base;proto;tensor;loader;codec;session;batching;servable;api;api_grpc")
 
 function(serval_library NAME)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS;EXTERNAL" ${ARGN})

@@ -11,6 +11,13 @@
 #include "serval/base/logging.h"
 #include "serval/base/strings.h"
 #include "serval/servable/model_config.h"
+#ifdef SERVAL_WITH_GRPC
+// model_server_config.pb.h (through the generated gRPC headers) declares deprecated enum values.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include "serval/api_grpc/grpc_server.h"
+#pragma GCC diagnostic pop
+#endif
 
 namespace serval::server {
 namespace {
@@ -98,14 +105,54 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   // < 0: never (TF Serving: test only). The manager handles all three.
   server->manager_->StartPolling();
 
-  if (o.rest_api_port == 0) {
-    SERVAL_LOG_WARNING("--rest_api_port is 0, so REST is off, and gRPC is not implemented yet: this server "
-                       "answers no requests; pass --rest_api_port=8501");
-  } else {
-    if (o.rest_api_port == o.port) {
-      SERVAL_LOG_WARNING(StrCat("--rest_api_port equals --port (", o.port, "); TF Serving would skip REST, Serval "
-                                "opens it because it does not open the gRPC port yet"));
+#ifdef SERVAL_WITH_GRPC
+  if (o.port != 0) {
+    api_grpc::GrpcOptions go;
+    go.port = o.port;
+    go.max_threads = o.grpc_max_threads;
+    go.channel_arguments = o.grpc_channel_arguments;
+    go.tensor_content = o.enable_serialization_as_tensor_content;
+    go.health_service = o.enable_grpc_healthcheck_service;
+    if (!o.ssl_config_file.empty()) {
+      auto ssl = ReadFileToString(o.ssl_config_file, uint64_t{1} << 20);
+      if (!ssl.ok()) {
+        server->manager_->StopPolling();
+        return ssl.status().WithContext("--ssl_config_file");
+      }
+      go.ssl_config_text = std::move(*ssl);
     }
+    servable::ServableManager* manager = server->manager_.get();
+    go.reload = [manager](std::vector<servable::ModelConfig> models) {
+      SERVAL_LOG_INFO(StrCat("HandleReloadConfigRequest: now serving ", models.size(), " model(s)"));
+      manager->SetModels(std::move(models));
+      ReportModelStates(*manager);
+      return Status::Ok();
+    };
+    auto grpc = api_grpc::GrpcServer::Start(server->manager_.get(), std::move(go));
+    if (!grpc.ok()) {
+      server->manager_->StopPolling();
+      return grpc.status().WithContext(StrCat("gRPC server on port ", o.port));
+    }
+    server->grpc_ = std::move(*grpc);
+    SERVAL_LOG_INFO(StrCat("Running gRPC ModelServer at 0.0.0.0:", server->grpc_->port(), " ..."));
+  }
+  const bool grpc_on = o.port != 0;
+#else
+  const bool grpc_on = false;
+  if (o.port != 0) {
+    SERVAL_LOG_WARNING(StrCat("this Serval was built without gRPC (SERVAL_WITH_GRPC=OFF): --port=", o.port,
+                              " is not opened; clients must use the REST API (--rest_api_port)"));
+  }
+#endif
+
+  if (o.rest_api_port == 0) {
+    if (!grpc_on) {
+      SERVAL_LOG_WARNING("--rest_api_port and --port are both 0 (or gRPC is not built): this server answers no "
+                         "requests; pass --rest_api_port=8501");
+    }
+  } else if (grpc_on && o.rest_api_port == o.port) {
+    SERVAL_LOG_WARNING(StrCat("--rest_api_port equals --port (", o.port, "): REST is not started (as TF Serving)"));
+  } else {
     api::RestOptions ro;
     ro.port = o.rest_api_port;
     ro.num_threads = o.rest_api_num_threads > 0 ? o.rest_api_num_threads : DefaultThreads();
@@ -113,6 +160,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     ro.max_body_bytes = o.rest_api_max_body_bytes;
     auto rest = api::RestServer::Start(server->manager_.get(), ro);
     if (!rest.ok()) {
+#ifdef SERVAL_WITH_GRPC
+      if (server->grpc_) server->grpc_->Shutdown();
+#endif
       server->manager_->StopPolling();
       return rest.status().WithContext(StrCat("REST server on port ", o.rest_api_port));
     }
@@ -164,8 +214,14 @@ void Server::Shutdown() {
   cv_.notify_all();
   if (config_poller_.joinable()) config_poller_.join();
   if (rest_) rest_->Shutdown();  // stop accepting, finish in-flight requests
+#ifdef SERVAL_WITH_GRPC
+  if (grpc_) grpc_->Shutdown();
+#endif
   if (manager_) manager_->StopPolling();
   rest_.reset();
+#ifdef SERVAL_WITH_GRPC
+  grpc_.reset();
+#endif
   manager_.reset();  // unloads every model
   {
     std::lock_guard lock(mu_);
@@ -180,6 +236,14 @@ void Server::Wait() {
 }
 
 int Server::rest_port() const { return rest_ ? rest_->port() : 0; }
+
+int Server::grpc_port() const {
+#ifdef SERVAL_WITH_GRPC
+  return grpc_ ? grpc_->port() : 0;
+#else
+  return 0;
+#endif
+}
 
 int RunServerUntilSignalled(const ServerOptions& options) {
   if (options.version) {

@@ -4,8 +4,8 @@
 // --model_config_file_poll_wait_seconds > 0 a thread re-reads the config file; a file that does
 // not parse is logged and the previous config stays in force.
 //
-// gRPC is not implemented yet: --port is accepted, a warning says gRPC arrives later, and the port
-// is not opened. A model that fails to load does not stop the server: its status shows the error
+// With SERVAL_WITH_GRPC (the default build) it also serves TF Serving's gRPC API on --port
+// (api_grpc::GrpcServer; 0 = off), including HandleReloadConfigRequest. A model that fails to load does not stop the server: its status shows the error
 // and /v2/health/ready answers 503 (TF Serving exits instead).
 #pragma once
 
@@ -19,6 +19,12 @@
 #include "serval/base/status.h"
 #include "serval/server/server_options.h"
 #include "serval/servable/servable_manager.h"
+
+#ifdef SERVAL_WITH_GRPC
+namespace serval::api_grpc {
+class GrpcServer;
+}  // namespace serval::api_grpc
+#endif
 
 namespace serval::server {
 
@@ -39,6 +45,8 @@ class Server {
   void Shutdown();
   // The bound REST port (0 when REST is off).
   int rest_port() const;
+  // The bound gRPC port (0 when gRPC is off or not built).
+  int grpc_port() const;
 
   servable::ServableManager* manager() { return manager_.get(); }
 
@@ -51,6 +59,9 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<servable::ServableManager> manager_;
   std::unique_ptr<api::RestServer> rest_;
+#ifdef SERVAL_WITH_GRPC
+  std::unique_ptr<api_grpc::GrpcServer> grpc_;
+#endif
   std::string config_text_;  // the config file content in force
 
   std::thread config_poller_;

@@ -30,13 +30,15 @@ struct Unimplemented {
 };
 // Accepted, logged as a warning when given. Keep README's "Serving" section in step.
 constexpr Unimplemented kUnimplemented[] = {
-    {"grpc_socket_path", "gRPC is not implemented yet (REST only)"},
-    {"grpc_channel_arguments", "gRPC is not implemented yet (REST only)"},
-    {"grpc_max_threads", "gRPC is not implemented yet (REST only)"},
-    {"enable_grpc_healthcheck_service", "gRPC is not implemented yet; use GET /v2/health/ready"},
-    {"ssl_config_file", "gRPC is not implemented yet (REST only); terminate TLS in front of Serval"},
-    {"use_alts_credentials", "gRPC is not implemented yet (REST only)"},
-    {"enable_serialization_as_tensor_content", "it only affects gRPC responses, and gRPC is not implemented yet"},
+    {"grpc_socket_path", "gRPC listens on --port only (no UNIX socket)"},
+#ifndef SERVAL_WITH_GRPC
+    {"grpc_channel_arguments", "this build has no gRPC (SERVAL_WITH_GRPC=OFF)"},
+    {"grpc_max_threads", "this build has no gRPC (SERVAL_WITH_GRPC=OFF)"},
+    {"enable_grpc_healthcheck_service", "this build has no gRPC (SERVAL_WITH_GRPC=OFF); use GET /v2/health/ready"},
+    {"ssl_config_file", "this build has no gRPC (SERVAL_WITH_GRPC=OFF); terminate TLS in front of Serval"},
+    {"enable_serialization_as_tensor_content", "it only affects gRPC responses, and this build has no gRPC"},
+#endif
+    {"use_alts_credentials", "ALTS is not supported; use --ssl_config_file"},
     {"enable_profiler", "there is no TSL profiler service in Serval"},
     {"rest_api_enable_cors_support", "no CORS headers are added yet"},
     {"flush_filesystem_caches", "Serval reads local files directly and keeps no file-system cache to flush"},
@@ -71,15 +73,16 @@ constexpr Unimplemented kUnimplemented[] = {
 
 void AddServerFlags(CLI::App& app, ServerOptions* o) {
   // gRPC.
-  Opt(app, "port", &o->port, "gRPC port (gRPC is not implemented yet: the port is not opened)");
+  Opt(app, "port", &o->port, "gRPC port (0: gRPC off)");
   Opt(app, "grpc_socket_path", &o->grpc_socket_path, "UNIX socket for gRPC (not implemented yet)");
-  Opt(app, "grpc_channel_arguments", &o->grpc_channel_arguments, "gRPC channel arguments k=v,k=v (not implemented yet)");
-  Opt(app, "grpc_max_threads", &o->grpc_max_threads, "gRPC threads (not implemented yet)");
-  Flag(app, "enable_grpc_healthcheck_service", &o->enable_grpc_healthcheck_service, "gRPC health service (not implemented yet)");
-  Opt(app, "ssl_config_file", &o->ssl_config_file, "SSLConfig for gRPC (not implemented yet)");
-  Flag(app, "use_alts_credentials", &o->use_alts_credentials, "ALTS for gRPC (not implemented yet)");
+  Opt(app, "grpc_channel_arguments", &o->grpc_channel_arguments, "gRPC channel arguments k=v,k=v");
+  Opt(app, "grpc_max_threads", &o->grpc_max_threads, "gRPC server threads (0: gRPC's default)");
+  Flag(app, "enable_grpc_healthcheck_service", &o->enable_grpc_healthcheck_service,
+       "grpc.health.v1.Health (ModelService, PredictionService: SERVING)");
+  Opt(app, "ssl_config_file", &o->ssl_config_file, "SSLConfig text proto for gRPC (TLS, mutual TLS)");
+  Flag(app, "use_alts_credentials", &o->use_alts_credentials, "ALTS for gRPC (not implemented)");
   Flag(app, "enable_serialization_as_tensor_content", &o->enable_serialization_as_tensor_content,
-       "gRPC responses use tensor_content (not implemented yet)");
+       "gRPC responses use tensor_content instead of typed *_val fields");
   Flag(app, "enable_profiler", &o->enable_profiler, "TSL profiler (not implemented)");
   // REST.
   Opt(app, "rest_api_port", &o->rest_api_port, "HTTP/REST port (0: REST off)");
@@ -209,10 +212,6 @@ void LogUnimplementedFlags(const ServerOptions& o) {
     if (!o.Given(u.flag)) continue;
     if (auto it = bools.find(u.flag); it != bools.end() && !it->second) continue;
     SERVAL_LOG_WARNING(StrCat("flag --", u.flag, " is accepted but not implemented yet; ", u.why));
-  }
-  if (o.port != 0) {
-    SERVAL_LOG_WARNING(StrCat("gRPC arrives in a later Serval release: --port=", o.port,
-                              " is accepted but not opened; clients must use the REST API (--rest_api_port)"));
   }
 }
 

@@ -17,11 +17,11 @@
 namespace serval::server {
 
 struct ServerOptions {
-  // gRPC (not implemented yet: accepted, never opened).
+  // gRPC (served with SERVAL_WITH_GRPC; grpc_socket_path and ALTS are accepted, not implemented).
   int port = 8500;
   std::string grpc_socket_path;
   std::string grpc_channel_arguments;
-  int grpc_max_threads = 0;  // 0: 4 x #CPUs (TF's default)
+  int grpc_max_threads = 0;  // 0: gRPC's default
   bool enable_grpc_healthcheck_service = false;
   std::string ssl_config_file;
   bool use_alts_credentials = false;
