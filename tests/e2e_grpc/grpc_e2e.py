@@ -30,7 +30,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -38,6 +37,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import fixture_layout  # noqa: E402
 import wire  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -77,56 +78,23 @@ def note(msg):
     print(f"NOTE {msg}", flush=True)
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = fixture_layout.free_port
 
 
 # ---------------------------------------------------------------------------------------------
-# Fixtures, manifest and the model config (same layout as tests/e2e/server_e2e.py)
+# Fixtures, manifest and the model config (tests/e2e/fixture_layout.py)
 
-manifest = {}
-mpath = os.path.join(args.fixtures, "manifest.json")
-if os.path.exists(mpath):
-    with open(mpath) as f:
-        for entry in json.load(f):
-            manifest[entry["name"]] = entry
+manifest = fixture_layout.load_manifest(args.fixtures)
 
 
 def signatures_of(fixture, version_dir=None):
-    entry = manifest.get(fixture)
-    if not entry:
-        return {}
-    for inv in entry.get("inventories", []):
-        if version_dir and not inv["dir"].endswith("/" + version_dir):
-            continue
-        for mg in inv.get("meta_graphs", []):
-            if "serve" in mg.get("tags", []):
-                return {k: v.get("method_name", "") for k, v in mg.get("signatures", {}).items()}
-    return {}
+    return fixture_layout.signatures_of(manifest, fixture, version_dir)
 
 
-def version_dirs(path):
-    try:
-        return sorted(d for d in os.listdir(path) if d.isdigit() and os.path.isdir(os.path.join(path, d)))
-    except OSError:
-        return []
-
-
+version_dirs = fixture_layout.version_dirs
 tmp = tempfile.mkdtemp(prefix="serval_grpc_e2e_")
-fixtures = sorted(d for d in os.listdir(MODELS)
-                  if os.path.isdir(os.path.join(MODELS, d)) and not d.startswith("neg_fuzz_"))
-base_paths = {}
-for fx in fixtures:
-    src = os.path.abspath(os.path.join(MODELS, fx))
-    if version_dirs(src):
-        base_paths[fx] = src
-    else:
-        bp = os.path.join(tmp, "bare", fx)
-        os.makedirs(bp)
-        os.symlink(src, os.path.join(bp, "1"))
-        base_paths[fx] = bp
+fixtures = fixture_layout.servable_fixtures(MODELS)
+base_paths = fixture_layout.base_paths_for(MODELS, fixtures, tmp)
 
 
 def multi_version(name):
