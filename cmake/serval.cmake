@@ -14,12 +14,14 @@ set(SERVAL_ALLOWED_DEPS_kernels_cpu "base;proto;tensor;runtime")
 set(SERVAL_ALLOWED_DEPS_session "base;proto;tensor;loader;graph;runtime;kernels_cpu")
 # codec: TF Serving JSON and tf.Example wire formats, shared by the CLI and the REST API.
 set(SERVAL_ALLOWED_DEPS_codec "base;proto;tensor;loader")
-set(SERVAL_ALLOWED_DEPS_batching "base;tensor")
-set(SERVAL_ALLOWED_DEPS_servable "base;proto;tensor;loader;graph;runtime;kernels_cpu;session;batching")
-set(SERVAL_ALLOWED_DEPS_api "base;proto;tensor;loader;codec;session;batching;servable")
+# monitoring: metric registry (counters, gauges, histograms) and Prometheus text exposition.
+set(SERVAL_ALLOWED_DEPS_monitoring "base")
+set(SERVAL_ALLOWED_DEPS_batching "base;tensor;monitoring")
+set(SERVAL_ALLOWED_DEPS_servable "base;proto;tensor;loader;graph;runtime;kernels_cpu;session;monitoring;batching")
+set(SERVAL_ALLOWED_DEPS_api "base;proto;tensor;loader;codec;session;monitoring;batching;servable")
 # api_grpc: TF Serving's gRPC services (only with SERVAL_WITH_GRPC).
-set(SERVAL_ALLOWED_DEPS_api_grpc "base;proto;tensor;loader;codec;session;servable;api")
-set(SERVAL_ALLOWED_DEPS_server "base;proto;tensor;loader;codec;session;batching;servable;api;api_grpc")
+set(SERVAL_ALLOWED_DEPS_api_grpc "base;proto;tensor;loader;codec;session;monitoring;batching;servable;api")
+set(SERVAL_ALLOWED_DEPS_server "base;proto;tensor;loader;codec;session;monitoring;batching;servable;api;api_grpc")
 
 function(serval_library NAME)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS;EXTERNAL" ${ARGN})

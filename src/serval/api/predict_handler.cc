@@ -59,7 +59,7 @@ HttpReply HandlePredict(const servable::ServableManager& manager, const Route& r
   // No shape check here: TF Serving feeds whatever shape arrives and lets the graph decide
   // (its own README sends [1.0, 2.0, 5.0] to a [-1,1] input). Session::Run adds the signature's
   // shape and a batch-dimension hint to the error when such a request fails.
-  auto outputs = session.Run(signature_name, std::move(request->inputs));
+  auto outputs = loaded.Run(signature_name, std::move(request->inputs));
   if (!outputs.ok()) return ErrorReply(RunContext(outputs.status(), loaded, signature_name));
   if (Status s = CheckDeadline(deadline); !s.ok()) {
     return ErrorReply(s.WithContext(ModelContext(loaded.name, loaded.version, {}, signature_name)));
@@ -115,7 +115,7 @@ HttpReply HandleClassifyRegress(const servable::ServableManager& manager, const 
 
   std::map<std::string, Tensor> inputs;
   inputs.emplace(signature.inputs[0].key, std::move(examples));
-  auto outputs = session.Run(signature_name, std::move(inputs));
+  auto outputs = loaded.Run(signature_name, std::move(inputs));
   if (!outputs.ok()) return ErrorReply(RunContext(outputs.status(), loaded, signature_name));
   if (Status s = CheckDeadline(deadline); !s.ok()) return ErrorReply(s.WithContext(context()));
 

@@ -131,7 +131,7 @@ Status DoPredict(const servable::ServableManager& manager, bool tensor_content, 
     filter.push_back(alias);
   }
 
-  auto outputs = session.Run(spec.signature, std::move(inputs), filter);
+  auto outputs = loaded.Run(spec.signature, std::move(inputs), filter);
   if (!outputs.ok()) return RunContext(outputs.status(), loaded, spec.signature);
   for (const auto& [alias, tensor] : *outputs) {
     tensorflow::TensorProto& proto = (*response->mutable_outputs())[alias];
@@ -194,7 +194,7 @@ Status RunExamples(const servable::LoadedModel& loaded, const std::string& signa
   const int64_t n = examples.shape().num_elements();
   std::map<std::string, Tensor> inputs;
   inputs.emplace(signature->inputs[0].key, examples);
-  auto outputs = session.Run(signature_name, std::move(inputs));
+  auto outputs = loaded.Run(signature_name, std::move(inputs));
   if (!outputs.ok()) return RunContext(outputs.status(), loaded, signature_name);
   if (classify) {
     auto results = codec::ClassificationsFromOutputs(*outputs, n);

@@ -74,6 +74,24 @@ std::vector<std::string> ToStrings(const std::vector<int64_t>& v) {
 
 }  // namespace
 
+Result<TensorMap> LoadedModel::Run(const std::string& signature_key, TensorMap inputs,
+                                   const std::vector<std::string>& output_filter) const {
+  if (runner) return runner->Run(signature_key, std::move(inputs), output_filter);
+  return session->Run(signature_key, std::move(inputs), output_filter);
+}
+
+Result<std::shared_ptr<LoadedModel>> ServableManager::LoadVersion(const ModelConfig& config, int64_t version,
+                                                                  const std::string& dir) const {
+  SERVAL_ASSIGN_OR_RETURN(auto session, session::Session::Load(dir, options_.session));
+  auto loaded = std::make_shared<LoadedModel>();
+  loaded->name = config.name;
+  loaded->version = version;
+  loaded->path = dir;
+  loaded->session = std::move(session);
+  for (const auto& step : options_.prepare) SERVAL_RETURN_IF_ERROR(step(config, *loaded));
+  return loaded;
+}
+
 ServableManager::ServableManager(ManagerOptions options) : options_(std::move(options)) {
   options_.max_load_retries = std::max(0, options_.max_load_retries);
   options_.load_retry_interval_micros = std::max<int64_t>(0, options_.load_retry_interval_micros);
@@ -275,15 +293,11 @@ void ServableManager::PollModel(Model& m, bool rescan) {
       ver.state = VersionState::kLoading;
     }
     const auto start = Clock::now();
-    auto session = session::Session::Load(dir, options_.session);
+    auto loaded_or = LoadVersion(config, v, dir);
     const auto end = Clock::now();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
-    if (session.ok()) {
-      auto loaded = std::make_shared<LoadedModel>();
-      loaded->name = name;
-      loaded->version = v;
-      loaded->path = dir;
-      loaded->session = std::move(session).value();
+    if (loaded_or.ok()) {
+      std::shared_ptr<LoadedModel> loaded = std::move(loaded_or).value();
       {
         std::lock_guard<std::mutex> lock(mu_);
         ver.handle = std::move(loaded);
@@ -299,7 +313,7 @@ void ServableManager::PollModel(Model& m, bool rescan) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         ver.state = VersionState::kEnd;
-        ver.error = session.status();
+        ver.error = loaded_or.status();
         attempt = ++ver.attempts;
         ver.last_attempt = end;
         ver.fingerprint = fingerprint;
@@ -308,7 +322,7 @@ void ServableManager::PollModel(Model& m, bool rescan) {
                              ? StrCat("will retry in ", options_.load_retry_interval_micros / 1000, " ms")
                              : std::string("giving up until its files change");
       SERVAL_LOG_ERROR(StrCat("Failed to load ", ModelVersion(name, v), " from '", dir, "' (attempt ", attempt,
-                              " of ", max_attempts, ", ", ms, " ms; ", next, "): ", session.status().ToString()));
+                              " of ", max_attempts, ", ", ms, " ms; ", next, "): ", loaded_or.status().ToString()));
     }
   }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,12 +23,31 @@
 
 namespace serval::servable {
 
+using TensorMap = std::map<std::string, Tensor>;
+
+// Runs a signature on behalf of a loaded version instead of calling the Session directly (the
+// dynamic batcher is one). Must be thread-safe.
+class SignatureRunner {
+ public:
+  virtual ~SignatureRunner() = default;
+  virtual Result<TensorMap> Run(const std::string& signature_key, TensorMap inputs,
+                                const std::vector<std::string>& output_filter) const = 0;
+};
+
 // One loaded version. Immutable once published; hold the handle for one request only.
 struct LoadedModel {
   std::string name;
   int64_t version = 0;
   std::string path;  // the version's export dir
   std::unique_ptr<session::Session> session;
+  // Set by a prepare step (ManagerOptions::prepare) to route Run through it; destroyed before the
+  // session (declared after it), so a batcher drains its queue while the session still exists.
+  std::unique_ptr<SignatureRunner> runner;
+
+  // What every front end calls: the runner when set, else Session::Run. Same contract as
+  // Session::Run (errors start with "signature '<key>': ").
+  Result<TensorMap> Run(const std::string& signature_key, TensorMap inputs,
+                        const std::vector<std::string>& output_filter = {}) const;
 };
 using ServableHandle = std::shared_ptr<const LoadedModel>;
 
@@ -49,6 +69,11 @@ struct ManagerOptions {
   // poll thread then only retries failed loads); negative: no poll thread at all (tests).
   int file_system_poll_wait_seconds = 1;
   session::SessionOptions session;
+  // Steps run in order on a freshly loaded version before it becomes AVAILABLE (batcher setup,
+  // warmup). An error fails that load exactly like a Session::Load error (reported, retried).
+  // Called on the poll thread, never under the manager's lock.
+  using PrepareStep = std::function<Status(const ModelConfig& config, LoadedModel& loaded)>;
+  std::vector<PrepareStep> prepare;
 };
 
 class ServableManager {
@@ -93,6 +118,9 @@ class ServableManager {
   // When the earliest pending load retry is due (far future when none).
   Clock::time_point NextRetryDue() const;
   void UnloadAll(Model& m);
+  // Session::Load, then the prepare steps.
+  Result<std::shared_ptr<LoadedModel>> LoadVersion(const ModelConfig& config, int64_t version,
+                                                   const std::string& dir) const;
   ManagerOptions options_;
   mutable std::mutex mu_;  // guards models_ (the map and each Model's version table)
   std::map<std::string, std::shared_ptr<Model>> models_;
