@@ -10,6 +10,9 @@
 #include "serval/base/file.h"
 #include "serval/base/logging.h"
 #include "serval/base/strings.h"
+#include "serval/servable/batching_config.h"
+#include "serval/servable/batching_metrics.h"
+#include "serval/servable/batching_runner.h"
 #include "serval/servable/model_config.h"
 #ifdef SERVAL_WITH_GRPC
 // model_server_config.pb.h (through the generated gRPC headers) declares deprecated enum values.
@@ -67,6 +70,26 @@ void ReportModelStates(const servable::ServableManager& manager) {
   }
 }
 
+// --enable_batching: one shared scheduler; each loaded version gets its queues in a prepare step.
+Status AddBatching(const ServerOptions& o, servable::ManagerOptions& mo) {
+  if (!o.enable_batching) return Status::Ok();
+  servable::BatchingSetup setup;
+  if (!o.batching_parameters_file.empty()) {
+    SERVAL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o.batching_parameters_file));
+    SERVAL_ASSIGN_OR_RETURN(setup.defaults,
+                            servable::ParseBatchingParameters(text, o.batching_parameters_file));
+  }
+  setup.per_model_files = o.enable_per_model_batching_parameters;
+  servable::RegisterBatchingMetrics();
+  setup.on_batch = servable::RecordBatchMetrics;
+  setup.scheduler = std::make_shared<batching::BatchScheduler>(static_cast<int>(setup.defaults.num_batch_threads));
+  SERVAL_LOG_INFO(StrCat("Batching on: max_batch_size ", setup.defaults.max_batch_size, ", batch_timeout_micros ",
+                         setup.defaults.batch_timeout_micros, ", max_enqueued_batches ",
+                         setup.defaults.max_enqueued_batches, ", ", setup.scheduler->num_threads(), " batch threads"));
+  mo.prepare.push_back(servable::MakeBatchingStep(std::move(setup)));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
@@ -96,6 +119,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   mo.file_system_poll_wait_seconds = o.file_system_poll_wait_seconds;
   mo.session.tags = SplitTags(o.saved_model_tags);
   if (mo.session.tags.empty()) return InvalidArgument("--saved_model_tags names no tag");
+  SERVAL_RETURN_IF_ERROR(AddBatching(o, mo).WithContext("--batching_parameters_file"));
   server->manager_ = std::make_unique<servable::ServableManager>(mo);
 
   for (const auto& m : models) SERVAL_LOG_INFO(StrCat("serving model '", m.name, "' from ", m.base_path));
