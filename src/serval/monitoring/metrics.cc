@@ -135,6 +135,14 @@ const Metric::Cell* Metric::Find(const Labels& labels) const {
   return it == cells_.end() ? nullptr : it->second.get();
 }
 
+void Metric::Remove(const Labels& labels) {
+  std::unique_lock lock(mu_);
+  auto it = cells_.find(labels);
+  if (it == cells_.end()) return;
+  retired_.push_back(std::move(it->second));
+  cells_.erase(it);
+}
+
 void Metric::AppendExposition(std::string& out) const {
   out += "# HELP " + name_ + ' ' + EscapeHelp(help_) + '\n';
   out += "# TYPE " + name_ + ' ' + KindName(kind_) + '\n';
