@@ -8,6 +8,14 @@ namespace serval::monitoring {
 namespace {
 
 // These tests use the global registry; each uses its own model name so they do not interfere.
+// The fixture registers the serving metrics first, so the lookups below (any label names) return
+// them rather than creating look-alikes.
+class ServingMetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { RegisterServingMetrics(); }
+};
+using AccessLogTest = ServingMetricsTest;
+
 Counter& TfRequestCount() {
   return Registry::Global().AddCounter(":tensorflow:serving:request_count", "", {});
 }
@@ -16,7 +24,7 @@ Histogram& ServalLatency() {
 }
 Gauge& InFlight() { return Registry::Global().AddGauge("serval_requests_in_flight", "", {}); }
 
-TEST(ServingMetricsTest, RegisteredUpFrontWithTfServingNames) {
+TEST_F(ServingMetricsTest, RegisteredUpFrontWithTfServingNames) {
   RegisterServingMetrics();
   std::string text = Registry::Global().ExportPrometheus();
   for (const char* line : {"# TYPE :tensorflow:serving:request_count counter",
@@ -33,7 +41,7 @@ TEST(ServingMetricsTest, RegisteredUpFrontWithTfServingNames) {
                                                               "x", {"a"}));
 }
 
-TEST(ServingMetricsTest, RequestScopeRecordsTfAndServalMetrics) {
+TEST_F(ServingMetricsTest, RequestScopeRecordsTfAndServalMetrics) {
   RegisterServingMetrics();
   {
     RequestScope scope(kRest, kPredict);
@@ -58,14 +66,14 @@ TEST(ServingMetricsTest, RequestScopeRecordsTfAndServalMetrics) {
   EXPECT_EQ(runtime.Count({"scope_model", "Predict", "TF1"}), 1u);
 }
 
-TEST(ServingMetricsTest, MetadataIsNotATfServingInferenceRequest) {
+TEST_F(ServingMetricsTest, MetadataIsNotATfServingInferenceRequest) {
   { RequestScope s(kRest, kGetModelMetadata); s.set_model("meta_model"); }
   EXPECT_EQ(TfRequestCount().Value({"meta_model", "OK"}), 0);
   auto& requests = Registry::Global().AddCounter("serval_requests_total", "", {});
   EXPECT_EQ(requests.Value({"REST", "GetModelMetadata", "meta_model", "", "", "OK"}), 1);
 }
 
-TEST(ServingMetricsTest, UnknownModelNamesShareOneLabelSet) {
+TEST_F(ServingMetricsTest, UnknownModelNamesShareOneLabelSet) {
   for (const char* name : {"nope1", "nope2"}) {
     RequestScope s(kRest, kPredict);
     s.set_model(name, /*configured=*/false);
@@ -75,7 +83,7 @@ TEST(ServingMetricsTest, UnknownModelNamesShareOneLabelSet) {
   EXPECT_EQ(Registry::Global().ExportPrometheus().find("nope1"), std::string::npos);
 }
 
-TEST(ServingMetricsTest, ExampleCounts) {
+TEST_F(ServingMetricsTest, ExampleCounts) {
   {
     RequestScope s(kGrpc, kClassify);
     s.set_model("ex_model");
@@ -86,7 +94,7 @@ TEST(ServingMetricsTest, ExampleCounts) {
   EXPECT_EQ(total.Value({"ex_model"}), 5);
 }
 
-TEST(ServingMetricsTest, LoadAndUnload) {
+TEST_F(ServingMetricsTest, LoadAndUnload) {
   RecordModelLoad("load_model", 7, "/m/7", Status::Ok(), std::chrono::milliseconds(20), 4096);
   RecordModelLoad("load_model", 8, "/m/8", Internal("boom"), std::chrono::milliseconds(1), -1);
   auto& attempts =
@@ -103,7 +111,7 @@ TEST(ServingMetricsTest, LoadAndUnload) {
   EXPECT_EQ(Registry::Global().ExportPrometheus().find(series), std::string::npos);
 }
 
-TEST(AccessLogTest, FormatsOneSpaceSeparatedLine) {
+TEST_F(AccessLogTest, FormatsOneSpaceSeparatedLine) {
   AccessRecord r;
   r.peer = "127.0.0.1:5000";
   r.entrypoint = "REST";
@@ -122,7 +130,7 @@ TEST(AccessLogTest, FormatsOneSpaceSeparatedLine) {
   EXPECT_EQ(AccessLog::FormatLine(r, t).substr(25, 7), "- REST ");
 }
 
-TEST(AccessLogTest, UnopenableFileIsAnError) {
+TEST_F(AccessLogTest, UnopenableFileIsAnError) {
   auto log = AccessLog::Open("/nonexistent-dir/x/access.log");
   ASSERT_FALSE(log.ok());
   EXPECT_NE(log.status().message().find("/nonexistent-dir/x/access.log"), std::string::npos);
