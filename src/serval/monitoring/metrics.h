@@ -150,7 +150,8 @@ class Registry {
   std::vector<std::unique_ptr<Metric>> detached_;           // kind clashes; recorded, not exported
 };
 
-// start, start*factor, ..., `count` bounds (TF's ExponentialBuckets).
+// start, start*factor, ..., `count` bounds (TF's ExponentialBuckets), each rounded to 12
+// significant digits.
 std::vector<double> ExponentialBuckets(double start, double factor, int count);
 
 // Prometheus conversions, exposed for tests.
