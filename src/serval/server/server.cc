@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <google/protobuf/text_format.h>
+
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -15,8 +17,6 @@
 #include "serval/monitoring/serving_metrics.h"
 #include "serval/servable/model_config.h"
 #include "tensorflow_serving/config/monitoring_config.pb.h"
-
-#include <google/protobuf/text_format.h>
 #ifdef SERVAL_WITH_GRPC
 // model_server_config.pb.h (through the generated gRPC headers) declares deprecated enum values.
 #pragma GCC diagnostic push
