@@ -5,7 +5,7 @@ Starts the real tensorflow_model_server with the build's example models (build/m
 half_plus_two, written by serval_gen, so no fixture is needed), --monitoring_config_file
 (prometheus_config { enable: true }, default path), --access_log_file and gRPC when built. Runs a
 mixed workload (successful and failing predicts over REST and gRPC, unknown models, malformed
-bodies, status and metadata calls), scrapes /monitoring/prometheus/metrics, parses it with the
+bodies, status and metadata calls, 16 concurrent clients), scrapes /monitoring/prometheus/metrics, parses it with the
 strict text-format parser below (standard library only) and asserts the expected counts exactly;
 then checks the access log (one well-formed line per request) and the server log (one
 "request failed:" line per failed request). A second server checks a custom path and that
@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -443,6 +444,30 @@ st, body, _ = rest("GET", "/v1/models/ghost9/metadata")
 check("REST metadata ghost9 -> 404", st == 404, body)
 rest_failed = bad_input + 1 + 1 + unknown + 1
 
+# Concurrent clients: no update may be lost (counted exactly below).
+THREADS, PER_THREAD = 16, 10
+burst_errors = []
+
+
+def burst_client(t):
+    for i in range(PER_THREAD):
+        try:
+            st, body, _ = request(port, "POST", "/v1/models/half_plus_two:predict", {"instances": [[float(t)]]})
+            if st != 200 or json.loads(body)["predictions"] != [[0.5 * t + 2]]:
+                burst_errors.append(f"{st} {body}")
+        except Exception as e:  # noqa: BLE001
+            burst_errors.append(repr(e))
+
+
+workers = [threading.Thread(target=burst_client, args=(t,)) for t in range(THREADS)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+http_requests += THREADS * PER_THREAD
+burst = THREADS * PER_THREAD
+check(f"{burst} concurrent REST predicts from {THREADS} clients all correct", not burst_errors, str(burst_errors[:3]))
+
 # ---- gRPC workload (Predict ok/fail, GetModelStatus) ----
 grpc_calls = {"ok": 0, "fail": 0}
 grpc_on = False
@@ -507,7 +532,7 @@ RC = ":tensorflow:serving:request_count"
 expect_counts = {
     (RC, "mlp", "OK"): ok_mlp,
     (RC, "mlp", "INVALID_ARGUMENT"): bad_input + 1,
-    (RC, "half_plus_two", "OK"): 1 + (2 if grpc_on else 0),
+    (RC, "half_plus_two", "OK"): 1 + burst + (2 if grpc_on else 0),
     (RC, "half_plus_two", "NOT_FOUND"): 1,
     (RC, "half_plus_two", "INVALID_ARGUMENT"): 1 if grpc_on else None,
     (RC, "", "NOT_FOUND"): unknown,
@@ -520,13 +545,16 @@ check("unknown model names are not label values", "ghost" not in text)
 RL = ":tensorflow:serving:request_latency"
 check("request_latency count mlp/Predict/REST == 9",
       value(fams, RL, RL + "_count", model_name="mlp", API="Predict", entrypoint="REST") == ok_mlp + bad_input + 1)
+check(f"request_latency count half_plus_two/Predict/REST == {burst + 2}",
+      value(fams, RL, RL + "_count", model_name="half_plus_two", API="Predict", entrypoint="REST") == burst + 2)
 if grpc_on:
     check("request_latency count half_plus_two/Predict/GRPC == 3",
           value(fams, RL, RL + "_count", model_name="half_plus_two", API="Predict", entrypoint="GRPC") == 3)
 # 33 buckets of 10 * 1.8^i microseconds, plus +Inf.
 les = sorted(dict(lab)["le"] for (name, lab) in fams[RL]["samples"]
              if name == RL + "_bucket" and dict(lab).get("model_name") == "mlp")
-check("request_latency has 33 finite buckets from 10 us", len(les) == 34 and {"10", "18", "32.4", "58.32"} <= set(les), str(les))
+check("request_latency has 33 finite buckets from 10 us",
+      len(les) == 34 and {"10", "18", "32.4", "58.32"} <= set(les), str(les))
 RT = ":tensorflow:serving:runtime_latency"
 # Only requests that reached the model run: the unknown-input and malformed ones fail before.
 check("runtime_latency count mlp/Predict/TF1 == 5",
@@ -546,7 +574,7 @@ serval_expect = [
     ({"entrypoint": "REST", "api": "Predict", "model": "half_plus_two", "version": "7", "signature": "",
       "status": "NOT_FOUND"}, 1),
     ({"entrypoint": "REST", "api": "Predict", "model": "half_plus_two", "version": "1",
-      "signature": "serving_default", "status": "OK"}, 1),
+      "signature": "serving_default", "status": "OK"}, 1 + burst),
     ({"entrypoint": "REST", "api": "Predict", "model": "", "version": "", "signature": "",
       "status": "NOT_FOUND"}, unknown),
     ({"entrypoint": "REST", "api": "GetModelStatus", "model": "mlp", "version": "", "signature": "",
