@@ -608,7 +608,8 @@ check("in-flight gauge back to 0 (REST)",
 
 # ---- Access log: one line per HTTP request and gRPC call ----
 rest_lines, grpc_lines = [], []
-LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\S+) (REST|GRPC) (\S+) (\S+) (\S+) (\d+\.\d{3}) (\d+) (\d+)")
+LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\S+) (REST|GRPC) (\S+) (\S+) (\S+) "
+                  r"(\d+\.\d{3}) (\d+) (\d+)")
 bad_lines = []
 with open(access_path) as f:
     for line in f:
