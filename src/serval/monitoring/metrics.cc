@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "serval/base/logging.h"
@@ -97,7 +99,12 @@ std::string FormatPrometheusValue(double v) {
 
 std::vector<double> ExponentialBuckets(double start, double factor, int count) {
   std::vector<double> bounds;
-  for (int i = 0; i < count; ++i) bounds.push_back(start * std::pow(factor, i));
+  for (int i = 0; i < count; ++i) {
+    // Rounded to 12 significant digits so the le labels read "32.4", not "32.400000000000006".
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.12g", start * std::pow(factor, i));
+    bounds.push_back(std::strtod(buf, nullptr));
+  }
   return bounds;
 }
 
@@ -133,6 +140,14 @@ const Metric::Cell* Metric::Find(const Labels& labels) const {
   std::shared_lock lock(mu_);
   auto it = cells_.find(labels);
   return it == cells_.end() ? nullptr : it->second.get();
+}
+
+void Metric::Remove(const Labels& labels) {
+  std::unique_lock lock(mu_);
+  auto it = cells_.find(labels);
+  if (it == cells_.end()) return;
+  retired_.push_back(std::move(it->second));
+  cells_.erase(it);
 }
 
 void Metric::AppendExposition(std::string& out) const {

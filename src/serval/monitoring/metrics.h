@@ -37,6 +37,10 @@ class Metric {
   const std::string& help() const { return help_; }
   const std::vector<std::string>& label_names() const { return label_names_; }
 
+  // Drops a label set from the exposition (e.g. the gauges of an unloaded model version). Its cell
+  // is retired, not freed, so a concurrent recorder never touches freed memory.
+  void Remove(const Labels& labels);
+
   // Appends this metric's HELP, TYPE and sample lines to `out`.
   void AppendExposition(std::string& out) const;
 
@@ -58,6 +62,7 @@ class Metric {
   const std::vector<std::string> label_names_;
   mutable std::shared_mutex mu_;
   std::map<Labels, std::unique_ptr<Cell>, std::less<>> cells_;
+  std::vector<std::unique_ptr<Cell>> retired_;
   std::atomic<bool> warned_ = false;
 };
 
@@ -145,7 +150,8 @@ class Registry {
   std::vector<std::unique_ptr<Metric>> detached_;           // kind clashes; recorded, not exported
 };
 
-// start, start*factor, ..., `count` bounds (TF's ExponentialBuckets).
+// start, start*factor, ..., `count` bounds (TF's ExponentialBuckets), each rounded to 12
+// significant digits.
 std::vector<double> ExponentialBuckets(double start, double factor, int count);
 
 // Prometheus conversions, exposed for tests.

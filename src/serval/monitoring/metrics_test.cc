@@ -125,8 +125,12 @@ TEST(MetricsTest, ExponentialBucketsMatchTfServingLatencyBuckets) {
   std::vector<double> b = ExponentialBuckets(10, 1.8, 33);
   ASSERT_EQ(b.size(), 33u);
   EXPECT_EQ(b[0], 10);
-  EXPECT_DOUBLE_EQ(b[1], 18);
-  EXPECT_DOUBLE_EQ(b[32], 10 * std::pow(1.8, 32));
+  EXPECT_EQ(b[1], 18);
+  EXPECT_EQ(FormatPrometheusValue(b[2]), "32.4");
+  EXPECT_EQ(FormatPrometheusValue(b[3]), "58.32");
+  EXPECT_NEAR(b[32], 10 * std::pow(1.8, 32), 1e-11 * b[32]);
+  std::vector<double> s = ExponentialBuckets(1e-4, 2, 3);
+  EXPECT_EQ(s, (std::vector<double>{1e-4, 2e-4, 4e-4}));
 }
 
 TEST(MetricsTest, ConcurrentRecordingLosesNothing) {

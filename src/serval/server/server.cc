@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <google/protobuf/text_format.h>
+
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -13,7 +15,11 @@
 #include "serval/servable/batching_config.h"
 #include "serval/servable/batching_metrics.h"
 #include "serval/servable/batching_runner.h"
+#include "serval/monitoring/access_log.h"
+#include "serval/monitoring/metrics.h"
+#include "serval/monitoring/serving_metrics.h"
 #include "serval/servable/model_config.h"
+#include "tensorflow_serving/config/monitoring_config.pb.h"
 #ifdef SERVAL_WITH_GRPC
 // model_server_config.pb.h (through the generated gRPC headers) declares deprecated enum values.
 #pragma GCC diagnostic push
@@ -45,6 +51,25 @@ int DefaultThreads() {
 Result<std::vector<servable::ModelConfig>> ReadConfigFile(const std::string& path, std::string* text) {
   SERVAL_ASSIGN_OR_RETURN(*text, ReadFileToString(path, uint64_t{64} << 20));
   return servable::ParseModelServerConfig(*text, path);
+}
+
+// --monitoring_config_file (TF Serving's MonitoringConfig text proto) → the Prometheus path, or
+// "" when prometheus_config.enable is false.
+Result<std::string> ReadMonitoringConfig(const std::string& path) {
+  SERVAL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, uint64_t{1} << 20));
+  tensorflow::serving::MonitoringConfig config;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &config)) {
+    return InvalidArgument(StrCat("'", path, "' is not a MonitoringConfig text proto (expected e.g. ",
+                                  "prometheus_config { enable: true path: \"/monitoring/prometheus/metrics\" })"));
+  }
+  if (!config.prometheus_config().enable()) return std::string();
+  std::string metrics_path = config.prometheus_config().path();
+  if (metrics_path.empty()) metrics_path = "/monitoring/prometheus/metrics";
+  if (metrics_path[0] != '/') {
+    return InvalidArgument(
+        StrCat("'", path, "': prometheus_config.path must start with '/', got '", metrics_path, "'"));
+  }
+  return metrics_path;
 }
 
 // Logs the models that have no AVAILABLE version after their first load attempt.
@@ -97,6 +122,19 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   std::unique_ptr<Server> server(new Server(options));
   const ServerOptions& o = server->options_;
+
+  std::string metrics_path;
+  if (!o.monitoring_config_file.empty()) {
+    auto parsed = ReadMonitoringConfig(o.monitoring_config_file);
+    if (!parsed.ok()) return parsed.status().WithContext("--monitoring_config_file");
+    metrics_path = std::move(*parsed);
+  }
+  if (!o.access_log_file.empty()) {
+    auto log = monitoring::AccessLog::Open(o.access_log_file);
+    if (!log.ok()) return log.status();
+    monitoring::SetGlobalAccessLog(std::move(*log));
+  }
+  monitoring::RegisterServingMetrics();  // every metric is listed from the first scrape on
 
   std::vector<servable::ModelConfig> models;
   if (!o.model_config_file.empty()) {
@@ -182,6 +220,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     ro.num_threads = o.rest_api_num_threads > 0 ? o.rest_api_num_threads : DefaultThreads();
     ro.timeout_ms = o.rest_api_timeout_in_ms;
     ro.max_body_bytes = o.rest_api_max_body_bytes;
+    if (!metrics_path.empty()) {
+      ro.metrics_path = metrics_path;
+      ro.metrics = [] { return monitoring::Registry::Global().ExportPrometheus(); };
+    }
     auto rest = api::RestServer::Start(server->manager_.get(), ro);
     if (!rest.ok()) {
 #ifdef SERVAL_WITH_GRPC
@@ -192,6 +234,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     }
     server->rest_ = std::move(*rest);
     SERVAL_LOG_INFO(StrCat("Exporting HTTP/REST API at:localhost:", server->rest_->port(), " ..."));
+    if (!metrics_path.empty()) {
+      SERVAL_LOG_INFO(StrCat("Prometheus metrics at localhost:", server->rest_->port(), metrics_path));
+    }
+  }
+  if (!metrics_path.empty() && !server->rest_) {
+    SERVAL_LOG_WARNING("--monitoring_config_file enables Prometheus, but metrics are served on the REST port only "
+                       "and REST is off");
   }
 
   if (!o.model_config_file.empty() && o.model_config_file_poll_wait_seconds > 0) {

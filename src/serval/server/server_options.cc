@@ -53,7 +53,6 @@ constexpr Unimplemented kUnimplemented[] = {
     {"platform_config_file", "only the built-in 'tensorflow' platform exists"},
     {"enable_model_warmup", "warmup requests (assets.extra/tf_serving_warmup_requests) are not replayed yet"},
     {"num_request_iterations_for_warmup", "warmup requests are not replayed yet"},
-    {"monitoring_config_file", "Prometheus metrics are not exported yet"},
     {"enable_signature_method_name_check", "method names are not enforced yet"},
     {"remove_unused_fields_from_bundle_metagraph", "Serval never keeps the graph in the metadata it serves"},
     {"thread_pool_factory_config_file", "custom per-request thread pools are not supported"},
@@ -118,7 +117,10 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
   Opt(app, "platform_config_file", &o->platform_config_file, "PlatformConfigMap (not implemented)");
   Flag(app, "enable_model_warmup", &o->enable_model_warmup, "replay warmup requests (not implemented yet)");
   Opt(app, "num_request_iterations_for_warmup", &o->num_request_iterations_for_warmup, "(not implemented yet)");
-  Opt(app, "monitoring_config_file", &o->monitoring_config_file, "MonitoringConfig (not implemented yet)");
+  Opt(app, "monitoring_config_file", &o->monitoring_config_file,
+      "MonitoringConfig text proto: prometheus_config { enable: true path: \"/monitoring/prometheus/metrics\" }");
+  Opt(app, "access_log_file", &o->access_log_file,
+      "Serval only: one line per REST/gRPC request to this file ('-': standard output)");
   Flag(app, "enable_signature_method_name_check", &o->enable_signature_method_name_check, "(not implemented yet)");
   Flag(app, "remove_unused_fields_from_bundle_metagraph", &o->remove_unused_fields_from_bundle_metagraph,
        "(no effect)");
