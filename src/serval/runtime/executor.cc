@@ -1,5 +1,8 @@
 // Plan::Run: the hot loop. Everything that can be decided once lives in the Plan; here we only
 // gather input pointers, call Compute and drop values at their release points.
+#include <memory>
+#include <vector>
+
 #include "serval/base/strings.h"
 #include "serval/runtime/plan.h"
 
@@ -10,6 +13,44 @@ inline bool IsCancelled(const RunState& run) {
   return run.cancelled && run.cancelled->load(std::memory_order_relaxed);
 }
 Status CancelledError() { return Cancelled("the request was cancelled or its deadline passed"); }
+
+// Per-thread bookkeeping for Plan::Run (the value slots and the input-pointer list), reused across
+// calls: a While body runs its plan once per iteration, and allocating these vectors each time was
+// a measurable share of small models' latency (docs/benchmarks.md). One entry per nesting level in
+// use (a While or If body runs a nested Plan::Run on the same thread); entries come back emptied,
+// so no tensor outlives its run. Very large plans do not keep their vectors.
+struct RunScratch {
+  std::vector<Tensor> slots;
+  std::vector<const Tensor*> inputs;
+};
+constexpr size_t kMaxPooledSlots = 4096;
+constexpr size_t kMaxPooledLevels = 16;
+thread_local std::vector<std::unique_ptr<RunScratch>> t_scratch_pool;
+
+class ScopedScratch {
+ public:
+  ScopedScratch() {
+    if (t_scratch_pool.empty()) {
+      s_ = std::make_unique<RunScratch>();
+    } else {
+      s_ = std::move(t_scratch_pool.back());
+      t_scratch_pool.pop_back();
+    }
+  }
+  ~ScopedScratch() {
+    s_->slots.clear();
+    s_->inputs.clear();
+    if (s_->slots.capacity() <= kMaxPooledSlots && t_scratch_pool.size() < kMaxPooledLevels) {
+      t_scratch_pool.push_back(std::move(s_));
+    }
+  }
+  ScopedScratch(const ScopedScratch&) = delete;
+  ScopedScratch& operator=(const ScopedScratch&) = delete;
+  RunScratch& operator*() { return *s_; }
+
+ private:
+  std::unique_ptr<RunScratch> s_;
+};
 }  // namespace
 
 inline Status Plan::ComputeStep(const Step& step, const std::vector<const Tensor*>& inputs,
@@ -36,12 +77,20 @@ Status Plan::Run(std::vector<Tensor> args, std::vector<Tensor>* outputs, RunStat
   if (args.size() != arg_slots_.size()) {
     return InvalidArgument(StrCat("expected ", arg_slots_.size(), " inputs, got ", args.size()));
   }
-  std::vector<Tensor> slots(static_cast<size_t>(num_slots_));
+  if (dead_values_) {
+    std::vector<Tensor> slots(static_cast<size_t>(num_slots_));
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (arg_slots_[i] >= 0) slots[static_cast<size_t>(arg_slots_[i])] = std::move(args[i]);
+    }
+    return RunDead(std::move(slots), outputs, run);
+  }
+  ScopedScratch scratch;
+  std::vector<Tensor>& slots = (*scratch).slots;
+  std::vector<const Tensor*>& inputs = (*scratch).inputs;
+  slots.resize(static_cast<size_t>(num_slots_));
   for (size_t i = 0; i < args.size(); ++i) {
     if (arg_slots_[i] >= 0) slots[static_cast<size_t>(arg_slots_[i])] = std::move(args[i]);
   }
-  if (dead_values_) return RunDead(std::move(slots), outputs, run);
-  std::vector<const Tensor*> inputs;
   for (const Step& step : steps_) {
     if (IsCancelled(run)) return CancelledError();
     inputs.clear();

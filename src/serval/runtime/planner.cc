@@ -1,3 +1,6 @@
+#include <malloc.h>
+
+#include <cstdlib>
 #include <unordered_set>
 
 #include "serval/base/strings.h"
@@ -22,6 +25,23 @@ bool NeverFold(const std::string& op) {
   return kOps.count(op) > 0;
 }
 
+// Every run allocates its intermediate tensors and frees them at their release points. With
+// glibc's defaults, a buffer above the dynamic mmap threshold (from 128 kB; a CNN activation at
+// batch 32 is several MB) is mmap'ed per run and unmapped on free, so each run pays page faults and
+// zeroing for every large activation: 40 % of a batch-32 CNN call (docs/benchmarks.md). Raising
+// the thresholds once, when the first plan is built, keeps freed buffers in the heap for the next
+// run. Bounded by the largest working set a run has needed; SERVAL_KEEP_MALLOC_DEFAULTS=1 opts out.
+void TuneAllocatorForRepeatedRuns() {
+  static const bool done = [] {
+    const char* keep = std::getenv("SERVAL_KEEP_MALLOC_DEFAULTS");
+    if (keep && *keep && *keep != '0') return false;
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    return true;
+  }();
+  (void)done;
+}
+
 }  // namespace
 
 std::vector<std::string> Plan::StepOps() const {
@@ -33,6 +53,7 @@ std::vector<std::string> Plan::StepOps() const {
 Result<std::unique_ptr<Plan>> BuildPlan(std::shared_ptr<const graph::Graph> graph, const KernelRegistry& registry,
                                         ResourceManager* resources, FunctionCompiler* functions,
                                         const PlanOptions& options) {
+  TuneAllocatorForRepeatedRuns();
   auto plan = std::make_unique<Plan>();
   plan->graph_ = graph;
   const auto& nodes = graph->nodes;
