@@ -220,6 +220,7 @@ void RegisterConvKernels(runtime::KernelRegistry& r) {
   r.Register("DepthwiseConv2dNative", "T", {DataType::kFloat, DataType::kHalf},
              ConvFactory("DepthwiseConv2dNative", true));
   RegisterConvBackpropInputKernel(r);
+  RegisterSpaceBatchKernels(r);
 }
 
 }  // namespace serval::kernels::cpu

@@ -36,6 +36,9 @@ const std::vector<Need>& KerasOps() {
       {"DepthwiseConv2dNative", "T", {F}},
       {"Conv2DBackpropInput", "T", {F}},
       {"Conv3DBackpropInputV2", "T", {F}},
+      // tf.nn.depthwise_conv2d / separable_conv2d with dilation_rate > 1
+      {"SpaceToBatchND", "T", {F}},
+      {"BatchToSpaceND", "T", {F}},
       // pooling
       {"MaxPool", "T", {F}},
       {"AvgPool", "T", {F}},
