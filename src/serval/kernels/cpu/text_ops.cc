@@ -1,8 +1,9 @@
 // Text preprocessing ops that Keras TextVectorization and Hashing export: StringSplitV2 (tf.strings.split),
 // StringNGrams (tf.strings.ngrams), StringStrip, StringToHashBucketStrong (Hashing with a salt).
-//   StringSplitV2 follows Python's str.split: with a separator, consecutive separators delimit
-//     empty strings; with an empty separator, runs of ASCII whitespace separate and leading/trailing
-//     whitespace yields nothing. maxsplit >= 0 limits the splits, the remainder is the last token.
+//   StringSplitV2 follows TF's SplitV2 (Python's str.split): with a separator, consecutive
+//     separators delimit empty strings; with an empty separator, runs of ASCII whitespace separate
+//     and leading/trailing whitespace yields nothing. maxsplit > 0 limits the splits and the
+//     remainder is the last token (with an empty separator even when empty, as in TF).
 //   StringNGrams follows TF's string_ngrams_op.cc: per row and per width, ngrams over the row padded
 //     by min(pad_width < 0 ? width-1 : pad_width, width-1) left_pad/right_pad tokens on each side;
 //     preserve_short_sequences emits one ngram of the whole (padded) row when no width fits.
@@ -28,20 +29,23 @@ using runtime::KernelInfo;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
+// TF's SplitV2 for an empty separator: maxsplit 0 keeps the string whole; once maxsplit tokens
+// are taken the rest (leading whitespace removed, possibly empty) is the last token.
 std::vector<std::string_view> SplitWhitespace(std::string_view s, int64_t maxsplit) {
+  if (maxsplit == 0) return {s};
   std::vector<std::string_view> out;
   size_t i = 0;
   while (i < s.size() && IsSpace(s[i])) ++i;
   while (i < s.size()) {
-    if (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit) {
-      out.push_back(s.substr(i));
-      break;
-    }
     size_t j = i;
     while (j < s.size() && !IsSpace(s[j])) ++j;
     out.push_back(s.substr(i, j - i));
     i = j;
     while (i < s.size() && IsSpace(s[i])) ++i;
+    if (maxsplit > 0 && static_cast<int64_t>(out.size()) == maxsplit) {
+      out.push_back(s.substr(i));
+      break;
+    }
   }
   return out;
 }
@@ -180,6 +184,11 @@ Status ComputeNGrams(const NGramParams& p, KernelContext& ctx) {
       at += count;
     }
     if (p.preserve_short && len > 0 && at == static_cast<int64_t>(out_splits[static_cast<size_t>(r)])) {
+      if (p.pad_width < 0) {
+        return InvalidArgument(StrCat(op, ": pad width should be >= 0 when preserve_short_sequences is True and "
+                                          "ngram_widths are not provided, got ",
+                                      p.pad_width));
+      }
       p.Make(in + start, out + at, 1, len + 2 * p.pad_width);
     }
   }

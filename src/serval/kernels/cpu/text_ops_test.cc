@@ -59,6 +59,18 @@ TEST_F(TextTest, StringSplitV2SeparatorAndMaxsplit) {
   o = w.Run();
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   ExpectTensorEqual(o->at(1), Strings({"a", "b  c "}));  // " a b  c ".split(None, 1)
+  // TF (unlike Python) keeps the empty remainder once maxsplit tokens are taken; maxsplit 0 keeps
+  // the string whole.
+  KernelTester e("StringSplitV2", r_);
+  e.Attr("maxsplit", 1).Input(Strings({"a  "})).Input(Tensor::Scalar<std::string>("")).NumOutputs(3);
+  o = e.Run();
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  ExpectTensorEqual(o->at(1), Strings({"a", ""}));
+  KernelTester z("StringSplitV2", r_);
+  z.Attr("maxsplit", 0).Input(Strings({" a b "})).Input(Tensor::Scalar<std::string>("")).NumOutputs(3);
+  o = z.Run();
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  ExpectTensorEqual(o->at(1), Strings({" a b "}));
 
   KernelTester bad("StringSplitV2", r_);
   bad.Input(Strings({"a"})).Input(Strings({",", ";"})).NumOutputs(3);
