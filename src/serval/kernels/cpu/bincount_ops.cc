@@ -76,12 +76,12 @@ Status Fill(const std::string& op, DataType dt, const std::vector<int64_t>& valu
   const Tensor* w = nullptr;
   if (weights.num_elements() > 0 && !binary) {
     if (weights.dtype() != dt) {
-      return InvalidArgument(StrCat(op, ": weights have dtype ", DataTypeName(weights.dtype()), ", expected ",
-                                    DataTypeName(dt)));
+      return InvalidArgument(
+          StrCat(op, ": weights have dtype ", DataTypeName(weights.dtype()), ", expected ", DataTypeName(dt)));
     }
     if (static_cast<size_t>(weights.num_elements()) != values.size()) {
-      return InvalidArgument(StrCat(op, ": weights must have one element per value: ", weights.num_elements(), " vs ",
-                                    values.size()));
+      return InvalidArgument(
+          StrCat(op, ": weights must have one element per value: ", weights.num_elements(), " vs ", values.size()));
     }
     w = &weights;
   }
@@ -110,8 +110,8 @@ Status ComputeBincount(DataType dt, KernelContext& ctx) {
   SERVAL_ASSIGN_OR_RETURN(std::vector<int64_t> values, ReadValues(op, ctx.input(0), "arr"));
   const Tensor& weights = ctx.input(2);
   if (weights.num_elements() > 0 && weights.shape() != ctx.input(0).shape()) {
-    return InvalidArgument(StrCat(op, ": weights ", weights.shape().ToString(), " must be empty or have the shape of arr ",
-                                  ctx.input(0).shape().ToString()));
+    return InvalidArgument(StrCat(op, ": weights ", weights.shape().ToString(),
+                                  " must be empty or have the shape of arr ", ctx.input(0).shape().ToString()));
   }
   SERVAL_ASSIGN_OR_RETURN(Tensor * out, ctx.allocate_output(0, dt, TensorShape{size}));
   return Fill(op, dt, values, std::vector<int64_t>(values.size(), 0), weights, size, false, *out);
@@ -187,8 +187,8 @@ Status ComputeSparse(DataType dt, bool binary, KernelContext& ctx) {
   SERVAL_ASSIGN_OR_RETURN(int64_t size, ReadSize(op, ctx.input(3)));
   SERVAL_ASSIGN_OR_RETURN(std::vector<int64_t> values, ReadValues(op, ctx.input(1), "values"));
   if (static_cast<int64_t>(values.size()) != indices.dim(0)) {
-    return InvalidArgument(StrCat(op, ": values must have one element per index row: ", values.size(), " vs ",
-                                  indices.dim(0)));
+    return InvalidArgument(
+        StrCat(op, ": values must have one element per index row: ", values.size(), " vs ", indices.dim(0)));
   }
   std::vector<int64_t> rows(values.size(), 0);
   TensorShape out_shape{size};

@@ -40,8 +40,9 @@ Result<Conv3DParams> ParseConv3DParams(const KernelInfo& info, const std::string
   SERVAL_ASSIGN_OR_RETURN(std::vector<int64_t> s, info.GetIntList("strides"));
   if (s.size() != 5) return InvalidArgument(StrCat(op, ": sliding window strides field must specify 5 dimensions"));
   if (s[0] != 1 || s[4] != 1) {
-    return InvalidArgument(StrCat(op, ": current implementation does not yet support strides in the batch and depth "
-                                      "dimensions"));
+    return InvalidArgument(StrCat(op,
+                                  ": current implementation does not yet support strides in the batch and depth "
+                                  "dimensions"));
   }
   std::vector<int64_t> d = {1, 1, 1, 1, 1};
   if (info.FindAttr("dilations") != nullptr) {
@@ -50,8 +51,9 @@ Result<Conv3DParams> ParseConv3DParams(const KernelInfo& info, const std::string
   }
   if (d.size() != 5) return InvalidArgument(StrCat(op, ": dilation rates field must specify 5 dimensions"));
   if (d[0] != 1 || d[4] != 1) {
-    return InvalidArgument(StrCat(op, ": current implementation does not yet support dilation rates in the batch and "
-                                      "depth dimensions"));
+    return InvalidArgument(StrCat(op,
+                                  ": current implementation does not yet support dilation rates in the batch and "
+                                  "depth dimensions"));
   }
   for (int i = 0; i < 3; ++i) {
     p.strides[static_cast<size_t>(i)] = s[static_cast<size_t>(i) + 1];
@@ -117,8 +119,8 @@ Result<Geometry> MakeGeometry(const std::string& op, const Conv3DParams& p, cons
   g.groups = g.c / fc;
   if (g.groups == 0) g.groups = 1;
   if (g.o % g.groups != 0) {
-    return InvalidArgument(StrCat(op, ": number of output channels (", g.o, ") must be a multiple of the number of groups (",
-                                  g.groups, "): ", shapes()));
+    return InvalidArgument(StrCat(op, ": number of output channels (", g.o,
+                                  ") must be a multiple of the number of groups (", g.groups, "): ", shapes()));
   }
   for (size_t i = 0; i < 3; ++i) {
     g.in[i] = x.dim(static_cast<int>(i) + 1);
@@ -141,7 +143,6 @@ class Conv3DKernelBase : public Kernel {
   }
 
  protected:
-
   // The packer of the constant filter viewed as `groups` groups (made on first use: the group
   // count depends on the input depth).
   const onednn::WeightPacker* Packer(int64_t groups) const {
@@ -160,8 +161,8 @@ class Conv3DKernelBase : public Kernel {
       const memory::dims pl{g.pad_l[0], g.pad_l[1], g.pad_l[2]}, pr{g.pad_r[0], g.pad_r[1], g.pad_r[2]};
       const memory::desc x_md = g.x_md(), y_md = g.y_md();
       if (forward) {
-        dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                          x_md, g.any_w(), y_md, strides, dil, pl, pr);
+        dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x_md,
+                                          g.any_w(), y_md, strides, dil, pl, pr);
         dnnl::convolution_forward::primitive_desc pd(d, onednn::UserScratchpadAttr(), onednn::Engine());
         e->src_md = x_md;
         e->dst_md = y_md;
@@ -196,9 +197,8 @@ class Conv3DKernelBase : public Kernel {
   Status Execute(const Geometry& g, bool forward, const Tensor& in, const Tensor& f, Tensor& out) const {
     const bool use_packed = filter_.valid() && f.shape() == filter_.shape();
     const onednn::WeightPacker* packer = use_packed ? Packer(g.groups) : nullptr;
-    auto entry = (use_packed ? packed_cache_ : plain_cache_).GetOrCreate(g.key(), [&]() {
-      return Make(g, forward, packer);
-    });
+    auto entry =
+        (use_packed ? packed_cache_ : plain_cache_).GetOrCreate(g.key(), [&]() { return Make(g, forward, packer); });
     if (!entry.ok()) return entry.status();
     const onednn::CachedPrimitive& prim = **entry;
     Tensor inf = ToFloat(in);

@@ -4,10 +4,10 @@
 // computed in float and rounded once. Conv2D with an input depth that is a multiple G of the
 // filter's in-depth is a grouped convolution (Keras groups=G): output channel o reads input
 // channels [g*I, (g+1)*I) for g = o / (O/G), as TF defines it.
-#include <map>
-#include <mutex>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -169,7 +169,7 @@ class ConvKernel final : public Kernel {
       auto e = std::make_shared<onednn::CachedPrimitive>();
       e->src_md = memory::desc({n, c, h, w}, memory::data_type::f32, memory::format_tag::nhwc);
       e->dst_md = memory::desc({n, oc, rows.out, cols.out}, memory::data_type::f32, memory::format_tag::nhwc);
-      memory::dims wdims = depthwise_    ? memory::dims{c, fo, 1, kh, kw}
+      memory::dims wdims = depthwise_   ? memory::dims{c, fo, 1, kh, kw}
                            : groups > 1 ? memory::dims{groups, fo / groups, fc, kh, kw}
                                         : memory::dims{fo, c, kh, kw};
       memory::desc any_w(wdims, memory::data_type::f32, memory::format_tag::any);

@@ -97,7 +97,8 @@ Status RunPool3D(const std::string& op, DataType dt, const Pool3DParams& p, Kern
   if (in.dtype() != dt) {
     return InvalidArgument(StrCat(op, ": input has dtype ", DataTypeName(in.dtype()), ", expected ", DataTypeName(dt)));
   }
-  if (in.rank() != 5) return InvalidArgument(StrCat(op, ": tensor_in must be 5-dimensional, got ", in.shape().ToString()));
+  if (in.rank() != 5)
+    return InvalidArgument(StrCat(op, ": tensor_in must be 5-dimensional, got ", in.shape().ToString()));
   std::array<WindowDim, 3> w;
   for (size_t i = 0; i < 3; ++i) {
     SERVAL_ASSIGN_OR_RETURN(w[i], ComputeWindow(op, in.dim(static_cast<int>(i) + 1), p.k[i], p.s[i], 1, p.padding));

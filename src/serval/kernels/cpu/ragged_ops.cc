@@ -63,8 +63,8 @@ class RaggedToTensorKernel final : public Kernel {
       return InvalidArgument(StrCat(op, ": values and default_value must be ", DataTypeName(dt_)));
     }
     if (num_partitions != static_cast<int>(types_.size())) {
-      return InvalidArgument(StrCat(op, ": got ", num_partitions, " row partition tensors for ", types_.size(),
-                                    " row_partition_types"));
+      return InvalidArgument(
+          StrCat(op, ": got ", num_partitions, " row partition tensors for ", types_.size(), " row_partition_types"));
     }
     if (values.rank() < 1) return InvalidArgument(StrCat(op, ": values must have rank >= 1"));
     // splits[l] partitions the items of level l+1 (the last level's items are values' rows).
@@ -72,7 +72,8 @@ class RaggedToTensorKernel final : public Kernel {
     int64_t nrows = 0;
     if (types_[0] == "FIRST_DIM_SIZE") {
       SERVAL_ASSIGN_OR_RETURN(std::vector<int64_t> first, ToInt64(ctx.input(3), op + ": FIRST_DIM_SIZE"));
-      if (first.size() != 1 || first[0] < 0) return InvalidArgument(StrCat(op, ": FIRST_DIM_SIZE must be a scalar >= 0"));
+      if (first.size() != 1 || first[0] < 0)
+        return InvalidArgument(StrCat(op, ": FIRST_DIM_SIZE must be a scalar >= 0"));
       nrows = first[0];
       for (int i = 1; i < num_partitions; ++i) {
         SERVAL_ASSIGN_OR_RETURN(std::vector<int64_t> ids, ToInt64(ctx.input(3 + i), op + ": VALUE_ROWIDS"));
@@ -80,8 +81,8 @@ class RaggedToTensorKernel final : public Kernel {
         std::vector<int64_t> sp(static_cast<size_t>(parent_rows) + 1, 0);
         for (size_t k = 0; k < ids.size(); ++k) {
           if (ids[k] < 0 || ids[k] >= parent_rows || (k > 0 && ids[k] < ids[k - 1])) {
-            return InvalidArgument(StrCat(op, ": VALUE_ROWIDS must be sorted and in [0, ", parent_rows, "), got ", ids[k],
-                                          " at ", k));
+            return InvalidArgument(
+                StrCat(op, ": VALUE_ROWIDS must be sorted and in [0, ", parent_rows, "), got ", ids[k], " at ", k));
           }
           ++sp[static_cast<size_t>(ids[k]) + 1];
         }
@@ -105,8 +106,8 @@ class RaggedToTensorKernel final : public Kernel {
     }
     if (splits.empty()) return InvalidArgument(StrCat(op, ": at least one ragged partition is required"));
     if (splits.back().back() != values.dim(0)) {
-      return InvalidArgument(StrCat(op, ": the row partition describes ", splits.back().back(), " values but values has ",
-                                    values.dim(0)));
+      return InvalidArgument(
+          StrCat(op, ": the row partition describes ", splits.back().back(), " values but values has ", values.dim(0)));
     }
     const size_t levels = splits.size();
     // Natural dims: rows, the longest row of each level, then values' inner dims.
@@ -124,8 +125,8 @@ class RaggedToTensorKernel final : public Kernel {
     SERVAL_ASSIGN_OR_RETURN(std::vector<int64_t> want, ToInt64(shape_t, op + ": shape"));
     if (shape_t.rank() == 1 && !want.empty()) {
       if (want.size() != dims.size()) {
-        return InvalidArgument(StrCat(op, ": shape has ", want.size(), " dims but the ragged tensor has rank ",
-                                      dims.size()));
+        return InvalidArgument(
+            StrCat(op, ": shape has ", want.size(), " dims but the ragged tensor has rank ", dims.size()));
       }
       for (size_t d = 0; d < dims.size(); ++d) {
         if (want[d] < 0) continue;
@@ -139,8 +140,8 @@ class RaggedToTensorKernel final : public Kernel {
     SERVAL_ASSIGN_OR_RETURN(Tensor * out, ctx.allocate_output(0, dt_, out_shape));
     const int64_t cells = elem == 0 ? 0 : out->num_elements() / elem;
     if (dflt.num_elements() != 1 && dflt.num_elements() != elem) {
-      return InvalidArgument(StrCat(op, ": default_value ", dflt.shape().ToString(),
-                                    " must be a scalar or one value element"));
+      return InvalidArgument(
+          StrCat(op, ": default_value ", dflt.shape().ToString(), " must be a scalar or one value element"));
     }
     for (int64_t c = 0; c < cells; ++c) {
       if (dflt.num_elements() == 1) {
@@ -153,7 +154,8 @@ class RaggedToTensorKernel final : public Kernel {
     // stride[l] = number of value elements per step in output dim l (in units of `elem`).
     std::vector<int64_t> stride(levels + 1, 1);
     for (size_t l = levels; l-- > 0;) stride[l] = stride[l + 1] * dims[l + 1];
-    for (int64_t r = 0; r < std::min(nrows, dims[0]); ++r) Visit(splits, values, 0, r, r * stride[0], dims, stride, elem, *out);
+    for (int64_t r = 0; r < std::min(nrows, dims[0]); ++r)
+      Visit(splits, values, 0, r, r * stride[0], dims, stride, elem, *out);
     return Status::Ok();
   }
 
@@ -170,7 +172,8 @@ class RaggedToTensorKernel final : public Kernel {
     const auto& sp = splits[l];
     const int64_t b = sp[static_cast<size_t>(item)];
     const int64_t n = std::min(sp[static_cast<size_t>(item) + 1] - b, dims[l + 1]);
-    for (int64_t j = 0; j < n; ++j) Visit(splits, values, l + 1, b + j, at + j * stride[l + 1], dims, stride, elem, out);
+    for (int64_t j = 0; j < n; ++j)
+      Visit(splits, values, l + 1, b + j, at + j * stride[l + 1], dims, stride, elem, out);
   }
 
   DataType dt_;
@@ -185,7 +188,8 @@ Result<std::unique_ptr<Kernel>> MakeRaggedToTensor(const KernelInfo& info) {
   }
   std::vector<std::string> types(a->list().s().begin(), a->list().s().end());
   if (types[0] == "FIRST_DIM_SIZE") {
-    if (types.size() < 2) return InvalidArgument("RaggedTensorToTensor: FIRST_DIM_SIZE must be followed by VALUE_ROWIDS");
+    if (types.size() < 2)
+      return InvalidArgument("RaggedTensorToTensor: FIRST_DIM_SIZE must be followed by VALUE_ROWIDS");
     for (size_t i = 1; i < types.size(); ++i) {
       if (types[i] != "VALUE_ROWIDS") {
         return Unimplemented(StrCat("RaggedTensorToTensor: row partition '", types[i],
@@ -221,8 +225,8 @@ Status ComputeSparseToDense(DataType dt, bool validate, KernelContext& ctx) {
   const int64_t n = idx_t.rank() == 0 ? 1 : idx_t.dim(0);
   const int64_t rank = idx_t.rank() == 2 ? idx_t.dim(1) : 1;
   if (rank != static_cast<int64_t>(shape.size())) {
-    return InvalidArgument(StrCat(op, ": sparse_indices rank ", rank, " does not match output_shape size ",
-                                  shape.size()));
+    return InvalidArgument(
+        StrCat(op, ": sparse_indices rank ", rank, " does not match output_shape size ", shape.size()));
   }
   if (values.num_elements() != 1 && values.num_elements() != n) {
     return InvalidArgument(StrCat(op, ": sparse_values has ", values.num_elements(), " elements, expected 1 or ", n));
@@ -257,7 +261,8 @@ void RegisterRaggedKernels(runtime::KernelRegistry& r) {
   r.Register("SparseToDense", [](const KernelInfo& info) -> Result<std::unique_ptr<Kernel>> {
     SERVAL_ASSIGN_OR_RETURN(DataType dt, info.GetType("T"));
     const bool validate = info.GetBoolOr("validate_indices", true);
-    return runtime::MakeFnKernel([dt, validate](KernelContext& ctx) { return ComputeSparseToDense(dt, validate, ctx); });
+    return runtime::MakeFnKernel(
+        [dt, validate](KernelContext& ctx) { return ComputeSparseToDense(dt, validate, ctx); });
   });
 }
 

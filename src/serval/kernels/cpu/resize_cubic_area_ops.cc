@@ -179,7 +179,8 @@ void Area(const Tensor& in, Tensor& out, const Shape& s, bool align) {
             const T* px = r + sx.index[j] * s.c;
             for (int64_t ch = 0; ch < s.c; ++ch) row[static_cast<size_t>(ch)] += ToF(px[ch]) * sx.weight[j];
           }
-          for (int64_t ch = 0; ch < s.c; ++ch) acc[static_cast<size_t>(ch)] += row[static_cast<size_t>(ch)] * sy.weight[i];
+          for (int64_t ch = 0; ch < s.c; ++ch)
+            acc[static_cast<size_t>(ch)] += row[static_cast<size_t>(ch)] * sy.weight[i];
         }
         float* o = dst + ((b * s.out_h + y) * s.out_w + x) * s.c;
         for (int64_t ch = 0; ch < s.c; ++ch) o[ch] = acc[static_cast<size_t>(ch)] * norm;
@@ -234,9 +235,9 @@ runtime::KernelFactory Factory(std::string op, bool bicubic) {
                               ctx.allocate_output(0, DataType::kFloat, TensorShape{s.n, s.out_h, s.out_w, s.c}));
       if (out->num_elements() == 0) return Status::Ok();
       switch (dt) {
-#define SERVAL_RESIZE_CASE_(DT, T)                                \
-  case DataType::DT:                                              \
-    Dispatch<T>(bicubic, images, *out, s, align, half_pixel);     \
+#define SERVAL_RESIZE_CASE_(DT, T)                            \
+  case DataType::DT:                                          \
+    Dispatch<T>(bicubic, images, *out, s, align, half_pixel); \
     return Status::Ok();
         SERVAL_RESIZE_CASE_(kFloat, float)
         SERVAL_RESIZE_CASE_(kDouble, double)

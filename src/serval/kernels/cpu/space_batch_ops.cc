@@ -112,11 +112,13 @@ Status Compute(const std::string& op, bool to_batch, DataType dt, KernelContext&
                                   ctx.input(2).shape().ToString()));
   }
   if (in.rank() < static_cast<int>(m) + 1) {
-    return InvalidArgument(StrCat(op, ": input rank should be > block_shape size ", m, ", got ", in.shape().ToString()));
+    return InvalidArgument(
+        StrCat(op, ": input rank should be > block_shape size ", m, ", got ", in.shape().ToString()));
   }
   int64_t blocks = 1;
   for (size_t j = 0; j < m; ++j) {
-    if (block[j] < 1) return InvalidArgument(StrCat(op, ": all values in block_shape must be positive, got ", block[j]));
+    if (block[j] < 1)
+      return InvalidArgument(StrCat(op, ": all values in block_shape must be positive, got ", block[j]));
     if (pads[2 * j] < 0 || pads[2 * j + 1] < 0) {
       return InvalidArgument(StrCat(op, ": all values in ", to_batch ? "paddings" : "crops", " must be non-negative"));
     }
@@ -133,8 +135,8 @@ Status Compute(const std::string& op, bool to_batch, DataType dt, KernelContext&
     for (size_t j = 0; j < m; ++j) {
       const int64_t padded = in.dim(static_cast<int>(j) + 1) + pads[2 * j] + pads[2 * j + 1];
       if (padded % block[j] != 0) {
-        return InvalidArgument(StrCat(op, ": padded_shape[", j, "]=", padded, " is not divisible by block_shape[", j,
-                                      "]=", block[j]));
+        return InvalidArgument(
+            StrCat(op, ": padded_shape[", j, "]=", padded, " is not divisible by block_shape[", j, "]=", block[j]));
       }
       g.space.push_back(padded);
       g.real.push_back(in.dim(static_cast<int>(j) + 1));
@@ -182,8 +184,8 @@ runtime::KernelFactory Factory(std::string op, bool to_batch) {
 }  // namespace
 
 void RegisterSpaceBatchKernels(runtime::KernelRegistry& r) {
-  const std::vector<DataType> types = {DataType::kFloat, DataType::kDouble, DataType::kHalf,  DataType::kInt32,
-                                       DataType::kInt64, DataType::kInt8,   DataType::kUInt8, DataType::kInt16,
+  const std::vector<DataType> types = {DataType::kFloat,  DataType::kDouble, DataType::kHalf,  DataType::kInt32,
+                                       DataType::kInt64,  DataType::kInt8,   DataType::kUInt8, DataType::kInt16,
                                        DataType::kUInt16, DataType::kBool};
   r.Register("SpaceToBatchND", "T", types, Factory("SpaceToBatchND", true));
   r.Register("BatchToSpaceND", "T", types, Factory("BatchToSpaceND", false));

@@ -74,8 +74,8 @@ Status ComputeSplit(int64_t maxsplit, KernelContext& ctx) {
                                   input.shape().ToString()));
   }
   if (sep.dtype() != DataType::kString || sep.rank() != 0) {
-    return InvalidArgument(StrCat("StringSplitV2: sep must be a string scalar, got ", DataTypeName(sep.dtype()),
-                                  sep.shape().ToString()));
+    return InvalidArgument(
+        StrCat("StringSplitV2: sep must be a string scalar, got ", DataTypeName(sep.dtype()), sep.shape().ToString()));
   }
   const std::string& sp = sep.flat<std::string>()[0];
   auto in = input.flat<std::string>();
@@ -152,8 +152,8 @@ Status ComputeNGrams(const NGramParams& p, KernelContext& ctx) {
   if (sp[0] != 0) return InvalidArgument(StrCat(op, ": first split value must be 0, got ", sp[0]));
   for (size_t i = 1; i < sp.size(); ++i) {
     if (sp[i] < sp[i - 1] || sp[i] > n) {
-      return InvalidArgument(StrCat(op, ": invalid split value ", sp[i], " (splits must be non-decreasing and at most ",
-                                    n, ")"));
+      return InvalidArgument(
+          StrCat(op, ": invalid split value ", sp[i], " (splits must be non-decreasing and at most ", n, ")"));
     }
   }
   if (sp[sp.size() - 1] != n) {
@@ -168,8 +168,8 @@ Status ComputeNGrams(const NGramParams& p, KernelContext& ctx) {
     if (p.preserve_short && len > 0 && count == 0) count = 1;
     out_splits[static_cast<size_t>(r) + 1] = out_splits[static_cast<size_t>(r)] + static_cast<S>(count);
   }
-  SERVAL_ASSIGN_OR_RETURN(Tensor * ngrams,
-                          ctx.allocate_output(0, DataType::kString, TensorShape{static_cast<int64_t>(out_splits.back())}));
+  SERVAL_ASSIGN_OR_RETURN(
+      Tensor * ngrams, ctx.allocate_output(0, DataType::kString, TensorShape{static_cast<int64_t>(out_splits.back())}));
   SERVAL_ASSIGN_OR_RETURN(Tensor * ngram_splits, ctx.allocate_output(1, splits.dtype(), TensorShape{rows + 1}));
   std::copy(out_splits.begin(), out_splits.end(), ngram_splits->flat<S>().begin());
   const std::string* in = data.flat<std::string>().data();
@@ -185,8 +185,9 @@ Status ComputeNGrams(const NGramParams& p, KernelContext& ctx) {
     }
     if (p.preserve_short && len > 0 && at == static_cast<int64_t>(out_splits[static_cast<size_t>(r)])) {
       if (p.pad_width < 0) {
-        return InvalidArgument(StrCat(op, ": pad width should be >= 0 when preserve_short_sequences is True and "
-                                          "ngram_widths are not provided, got ",
+        return InvalidArgument(StrCat(op,
+                                      ": pad width should be >= 0 when preserve_short_sequences is True and "
+                                      "ngram_widths are not provided, got ",
                                       p.pad_width));
       }
       p.Make(in + start, out + at, 1, len + 2 * p.pad_width);
@@ -257,7 +258,8 @@ uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view m) {
     v0 ^= w;
   }
   uint64_t last = static_cast<uint64_t>(m.size() & 0xff) << 56;
-  for (size_t i = full; i < m.size(); ++i) last |= static_cast<uint64_t>(static_cast<uint8_t>(m[i])) << (8 * (i - full));
+  for (size_t i = full; i < m.size(); ++i)
+    last |= static_cast<uint64_t>(static_cast<uint8_t>(m[i])) << (8 * (i - full));
   v3 ^= last;
   round();
   round();
@@ -319,9 +321,8 @@ void RegisterTextKernels(runtime::KernelRegistry& r) {
   });
   r.Register("StringNGrams", MakeNGrams);
   r.Register("StringToHashBucketStrong", MakeHashStrong);
-  r.Register("StringStrip", [](const KernelInfo&) -> Result<std::unique_ptr<Kernel>> {
-    return runtime::MakeFnKernel(ComputeStrip);
-  });
+  r.Register("StringStrip",
+             [](const KernelInfo&) -> Result<std::unique_ptr<Kernel>> { return runtime::MakeFnKernel(ComputeStrip); });
 }
 
 }  // namespace serval::kernels::cpu
