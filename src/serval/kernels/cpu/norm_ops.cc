@@ -3,6 +3,10 @@
 // batch_variance (and reserve spaces 1 and 2) pass the mean and variance inputs through, and V3's
 // reserve_space_3 is empty. The per-channel factor is precomputed at load when scale, mean and
 // variance are constants. Half x/y are computed in float (U is float).
+// is_training=true is supported because Keras 2 LayerNormalization exports it (x reshaped to
+// [1, rows, cols, 1] NCHW, statistics per row): mean and the biased variance are computed over all
+// but the channel dim (in double); batch_variance is Bessel-corrected, and both are blended into the
+// mean/variance inputs when exponential_avg_factor != 1, as TF's CPU kernel does.
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -22,8 +26,15 @@ using runtime::KernelInfo;
 
 class FusedBatchNormKernel final : public Kernel {
  public:
-  FusedBatchNormKernel(std::string op, DataType t, float eps, bool nchw, std::optional<std::vector<float>> factor)
-      : op_(std::move(op)), t_(t), eps_(eps), nchw_(nchw), factor_(std::move(factor)) {}
+  FusedBatchNormKernel(std::string op, DataType t, float eps, bool nchw, std::optional<std::vector<float>> factor,
+                       bool training = false, float avg_factor = 1.0f)
+      : op_(std::move(op)),
+        t_(t),
+        eps_(eps),
+        nchw_(nchw),
+        factor_(std::move(factor)),
+        training_(training),
+        avg_factor_(avg_factor) {}
 
   Status Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
@@ -36,6 +47,7 @@ class FusedBatchNormKernel final : public Kernel {
     const int channel_dim = nchw_ ? 1 : x.rank() - 1;
     const int64_t c = x.dim(channel_dim);
     static const char* kNames[] = {"x", "scale", "offset", "mean", "variance"};
+    if (training_) return ComputeTraining(ctx, x, channel_dim, c);
     for (int i = 1; i < 5; ++i) {
       const Tensor& v = ctx.input(i);
       if (v.dtype() != DataType::kFloat) {
@@ -83,6 +95,80 @@ class FusedBatchNormKernel final : public Kernel {
   static float Factor(float scale, float var, float eps) { return scale * (1.0f / std::sqrt(var + eps)); }
 
  private:
+  Status ComputeTraining(KernelContext& ctx, const Tensor& x, int channel_dim, int64_t c) const {
+    static const char* kNames[] = {"x", "scale", "offset", "mean", "variance"};
+    const bool blend = avg_factor_ != 1.0f;
+    for (int i = 1; i < 5; ++i) {
+      const Tensor& v = ctx.input(i);
+      if (v.dtype() != DataType::kFloat) {
+        return InvalidArgument(StrCat(op_, ": ", kNames[i], " must be float, got ", DataTypeName(v.dtype())));
+      }
+      // In training the running mean / variance are read only when blending.
+      if (i >= 3 && !blend) continue;
+      if (v.rank() != 1 || v.dim(0) != c) {
+        return InvalidArgument(StrCat(op_, ": ", kNames[i], " must be 1-D with ", c, " elements (the channels of x ",
+                                      x.shape().ToString(), "), got ", v.shape().ToString()));
+      }
+    }
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < channel_dim; ++d) outer *= x.dim(d);
+    for (int d = channel_dim + 1; d < x.rank(); ++d) inner *= x.dim(d);
+    const int64_t n = outer * inner;
+    Tensor xf(DataType::kFloat, x.shape());
+    if (t_ == DataType::kFloat) {
+      xf = x;
+    } else {
+      auto src = x.flat<Half>();
+      auto dst = xf.flat<float>();
+      for (size_t i = 0; i < src.size(); ++i) dst[i] = HalfToFloat(src[i]);
+    }
+    const float* px = xf.flat<float>().data();
+    std::vector<double> sum(static_cast<size_t>(c), 0.0), sq(static_cast<size_t>(c), 0.0);
+    for (int64_t o = 0, i = 0; o < outer; ++o)
+      for (int64_t ch = 0; ch < c; ++ch)
+        for (int64_t k = 0; k < inner; ++k, ++i) sum[static_cast<size_t>(ch)] += px[i];
+    std::vector<float> mean(static_cast<size_t>(c)), var(static_cast<size_t>(c));
+    for (int64_t ch = 0; ch < c; ++ch) sum[static_cast<size_t>(ch)] /= static_cast<double>(n > 0 ? n : 1);
+    for (int64_t o = 0, i = 0; o < outer; ++o)
+      for (int64_t ch = 0; ch < c; ++ch)
+        for (int64_t k = 0; k < inner; ++k, ++i) {
+          const double d = px[i] - sum[static_cast<size_t>(ch)];
+          sq[static_cast<size_t>(ch)] += d * d;
+        }
+    auto scale = ctx.input(1).flat<float>();
+    auto offset = ctx.input(2).flat<float>();
+    std::vector<float> factor(static_cast<size_t>(c));
+    for (size_t ch = 0; ch < static_cast<size_t>(c); ++ch) {
+      mean[ch] = static_cast<float>(sum[ch]);
+      var[ch] = static_cast<float>(sq[ch] / static_cast<double>(n > 0 ? n : 1));
+      factor[ch] = Factor(scale[ch], var[ch], eps_);
+    }
+    SERVAL_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, t_, x.shape()));
+    if (t_ == DataType::kFloat) {
+      Apply<float>(px, y->flat<float>().data(), outer, c, inner, factor.data(), mean.data(), offset.data());
+    } else {
+      Apply<Half>(x.flat<Half>().data(), y->flat<Half>().data(), outer, c, inner, factor.data(), mean.data(),
+                  offset.data());
+    }
+    const float bessel = static_cast<float>(n) / static_cast<float>(n > 1 ? n - 1 : 1);
+    Tensor batch_mean(DataType::kFloat, TensorShape{c}), batch_var(DataType::kFloat, TensorShape{c});
+    for (size_t ch = 0; ch < static_cast<size_t>(c); ++ch) {
+      float m = mean[ch], v = var[ch] * bessel;
+      if (blend) {
+        m = (1.0f - avg_factor_) * ctx.input(3).flat<float>()[ch] + avg_factor_ * m;
+        v = (1.0f - avg_factor_) * ctx.input(4).flat<float>()[ch] + avg_factor_ * v;
+      }
+      batch_mean.flat<float>()[ch] = m;
+      batch_var.flat<float>()[ch] = v;
+    }
+    if (ctx.num_outputs() > 1) ctx.set_output(1, batch_mean);
+    if (ctx.num_outputs() > 2) ctx.set_output(2, batch_var);
+    if (ctx.num_outputs() > 3) ctx.set_output(3, Tensor::FromVector<float>(mean, TensorShape{c}));
+    if (ctx.num_outputs() > 4) ctx.set_output(4, Tensor::FromVector<float>(var, TensorShape{c}));
+    if (ctx.num_outputs() > 5) ctx.set_output(5, Tensor(DataType::kFloat, TensorShape{0}));
+    return Status::Ok();
+  }
+
   template <typename T>
   static void Apply(const T* x, T* y, int64_t outer, int64_t c, int64_t inner, const float* factor, const float* mean,
                     const float* offset) {
@@ -106,6 +192,8 @@ class FusedBatchNormKernel final : public Kernel {
   float eps_;
   bool nchw_;
   std::optional<std::vector<float>> factor_;
+  bool training_ = false;
+  float avg_factor_ = 1.0f;
 };
 
 runtime::KernelFactory FusedBatchNormFactory(std::string op, bool has_u) {
@@ -117,9 +205,8 @@ runtime::KernelFactory FusedBatchNormFactory(std::string op, bool has_u) {
     } else if (t != DataType::kFloat) {
       return Unimplemented(StrCat(op, ": T must be float, got ", DataTypeName(t)));
     }
-    if (info.GetBoolOr("is_training", true)) {
-      return Unimplemented(StrCat("Serval runs inference only: ", op, " with is_training=true"));
-    }
+    const bool training = info.GetBoolOr("is_training", true);
+    const float avg_factor = info.GetFloatOr("exponential_avg_factor", 1.0f);
     const float eps = info.GetFloatOr("epsilon", 0.0001f);
     const std::string fmt = info.GetStringOr("data_format", "NHWC");
     bool nchw;
@@ -131,6 +218,10 @@ runtime::KernelFactory FusedBatchNormFactory(std::string op, bool has_u) {
       return InvalidArgument(StrCat(op, ": unsupported data_format '", fmt, "'"));
     }
     std::optional<std::vector<float>> factor;
+    if (training) {
+      return std::unique_ptr<Kernel>(
+          std::make_unique<FusedBatchNormKernel>(op, t, eps, nchw, std::nullopt, true, avg_factor));
+    }
     const Tensor* scale = info.constant_input(1);
     const Tensor* var = info.constant_input(4);
     if (scale && var && scale->dtype() == DataType::kFloat && var->dtype() == DataType::kFloat && scale->rank() == 1 &&

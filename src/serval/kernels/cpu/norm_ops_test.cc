@@ -97,13 +97,41 @@ TEST_F(NormTest, HalfAndBatchAndEmpty) {
   EXPECT_EQ(out->at(0).shape(), (TensorShape{0, 2, 2, 4}));
 }
 
+// Keras 2 LayerNormalization: x reshaped to [1, rows, cols, 1] NCHW, is_training=true, empty
+// mean/variance. Hand-computed: rows [1, 2, 3] (mean 2, biased var 2/3) and [0, 0, 6] (mean 2, var
+// 8); y = (x - mean) / sqrt(var + 0.001) * scale + offset with scale [1, 2], offset [0, 1];
+// batch_variance is Bessel-corrected (x 3/2): [1, 12].
+TEST_F(NormTest, TrainingModeAsKerasLayerNormalization) {
+  KernelTester t("FusedBatchNormV3", r_);
+  t.Attr("T", DataType::kFloat).Attr("U", DataType::kFloat).Attr("is_training", true).Attr("epsilon", 0.001f);
+  t.Attr("data_format", "NCHW").NumOutputs(6);
+  t.Input(FloatT({1, 2, 3, 0, 0, 6}, {1, 2, 3, 1})).Input(FloatT({1, 2}, {2})).Input(FloatT({0, 1}, {2}));
+  t.Input(FloatT({}, {0})).Input(FloatT({}, {0}));
+  auto out = t.Run();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectTensorNear(out->at(0),
+                   FloatT({-1.2238273f, 0.0f, 1.2238273f, -0.4141252f, -0.4141252f, 3.8282504f}, {1, 2, 3, 1}), 1e-6,
+                   1e-6);
+  ExpectTensorNear(out->at(1), FloatT({2, 2}, {2}));
+  ExpectTensorNear(out->at(2), FloatT({1, 12}, {2}), 1e-6, 1e-6);
+  // exponential_avg_factor 0.5 blends into the running mean / variance inputs.
+  KernelTester b("FusedBatchNormV3", r_);
+  b.Attr("T", DataType::kFloat).Attr("U", DataType::kFloat).Attr("is_training", true).Attr("epsilon", 0.001f);
+  b.Attr("data_format", "NCHW").Attr("exponential_avg_factor", 0.5f).NumOutputs(6);
+  b.Input(FloatT({1, 2, 3, 0, 0, 6}, {1, 2, 3, 1})).Input(FloatT({1, 2}, {2})).Input(FloatT({0, 1}, {2}));
+  b.Input(FloatT({0, 4}, {2})).Input(FloatT({3, 0}, {2}));
+  out = b.Run();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectTensorNear(out->at(1), FloatT({1, 3}, {2}));
+  ExpectTensorNear(out->at(2), FloatT({2, 6}, {2}), 1e-6, 1e-6);
+}
+
 TEST_F(NormTest, Errors) {
-  KernelTester train("FusedBatchNormV3", r_);
+  KernelTester train("FusedBatchNormV3", r_);  // blending needs running statistics of C elements
   train.Attr("T", DataType::kFloat).Attr("U", DataType::kFloat).Attr("is_training", true).NumOutputs(6);
-  train.Input(SeqT({1, 2, 2, 4})).Input(kScale).Input(kOffset).Input(kMean).Input(kVar);
-  Status s = train.Create();
-  EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(s.message(), "Serval runs inference only: FusedBatchNormV3 with is_training=true");
+  train.Attr("exponential_avg_factor", 0.5f);
+  train.Input(SeqT({1, 2, 2, 4})).Input(kScale).Input(kOffset).Input(FloatT({}, {0})).Input(FloatT({}, {0}));
+  EXPECT_FALSE(train.Run().ok());
   KernelTester bad("FusedBatchNormV3", r_);
   Make(bad, SeqT({1, 2, 2, 3}), false);
   auto out = bad.Run();
