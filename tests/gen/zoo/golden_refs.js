@@ -1,0 +1,107 @@
+// The reference for each zoo case: either build(W) -> a tfjs LayersModel with the generator's
+// weights (W['<layer>/<weight>']), or compute(inputs, W) -> output tensors by hand, with `why`.
+'use strict';
+const tf = require('@tensorflow/tfjs');
+
+function seq(inputShape, layers, weights) {
+  const m = tf.sequential();
+  layers.forEach((l, i) => {
+    if (i === 0) l = l.constructor.fromConfig(l.constructor, { ...l.getConfig(), batchInputShape: [null, ...inputShape] });
+    m.add(l);
+  });
+  m.layers.forEach((l, i) => { if (weights[i] && weights[i].length) l.setWeights(weights[i]); });
+  return m;
+}
+const L = tf.layers;
+
+const REFS = {};
+
+REFS.dense = { build: (W) => seq([4], [L.dense({ units: 5, activation: 'relu' }), L.dense({ units: 3, activation: 'softmax' })],
+  [[W['dense/kernel'], W['dense/bias']], [W['dense_1/kernel'], W['dense_1/bias']]]) };
+REFS.dense_rank3 = { build: (W) => seq([3, 4], [L.dense({ units: 2, activation: 'tanh' })], [[W['dense/kernel'], W['dense/bias']]]) };
+REFS.einsum_dense = {
+  why: 'tfjs has no EinsumDense: einsum abc,cd->abd as a rank-3 Dense (same contraction), + bias, relu',
+  compute: ([x], W) => [tf.relu(tf.add(tf.einsum('abc,cd->abd', x, W['einsum_dense/kernel']), W['einsum_dense/bias']))],
+};
+REFS.embedding = { build: (W) => seq([4], [L.embedding({ inputDim: 10, outputDim: 3 })], [[W['embedding/embeddings']]]) };
+REFS.dropout_noise = { build: (W) => seq([4], [L.dropout({ rate: 0.5 }), L.gaussianNoise({ stddev: 1 }), L.gaussianDropout({ rate: 0.3 }),
+  L.dense({ units: 2 })], [[], [], [], [W['dense/kernel'], W['dense/bias']]]) };
+REFS.custom_layer = {
+  why: 'a custom layer is plain math: relu(x @ w + b)',
+  compute: ([x], W) => [tf.relu(tf.add(tf.matMul(x, W['my_layer/w']), W['my_layer/b']))],
+};
+
+REFS.conv2d = { build: (W) => seq([6, 6, 2], [L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })],
+  [[W['conv2d/kernel'], W['conv2d/bias']]]) };
+REFS.conv2d_dilated = { build: (W) => seq([7, 7, 2], [L.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'valid' })],
+  [[W['conv2d/kernel'], W['conv2d/bias']]]) };
+REFS.conv1d = { build: (W) => seq([9, 3], [L.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding: 'valid' })],
+  [[W['conv1d/kernel'], W['conv1d/bias']]]) };
+REFS.conv2d_transpose = { build: (W) => seq([3, 3, 2], [L.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' })],
+  [[W['conv2d_transpose/kernel'], W['conv2d_transpose/bias']]]) };
+REFS.depthwise_conv2d = { build: (W) => seq([5, 5, 2], [L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid' })],
+  [[W['depthwise_conv2d/depthwise_kernel'], W['depthwise_conv2d/bias']]]) };
+REFS.separable_conv2d = { build: (W) => seq([5, 5, 2], [L.separableConv2d({ filters: 3, kernelSize: 3, padding: 'same' })],
+  [[W['separable_conv2d/depthwise_kernel'], W['separable_conv2d/pointwise_kernel'], W['separable_conv2d/bias']]]) };
+REFS.conv2d_groups = {
+  why: 'tfjs Conv2D has no groups: two convolutions on the channel halves (filters 0-1 see channels 0-1, filters 2-3 channels 2-3), concatenated, + bias',
+  compute: ([x], W) => {
+    const k = W['conv2d/kernel'];
+    const xs = tf.split(x, 2, 3);
+    const ks = tf.split(k, 2, 3);
+    const y = tf.concat([tf.conv2d(xs[0], ks[0], 1, 'valid'), tf.conv2d(xs[1], ks[1], 1, 'valid')], 3);
+    return [tf.add(y, W['conv2d/bias'])];
+  },
+};
+REFS.conv3d = { build: (W) => seq([3, 3, 3, 2], [L.conv3d({ filters: 3, kernelSize: 2, padding: 'valid' })],
+  [[W['conv3d/kernel'], W['conv3d/bias']]]) };
+
+REFS.max_pooling2d = { build: () => seq([5, 5, 2], [L.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid' })], []) };
+REFS.average_pooling2d = { build: () => seq([5, 5, 2], [L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' })], []) };
+REFS.max_pooling1d = { build: () => seq([6, 3], [L.maxPooling1d({ poolSize: 2, strides: 2 })], []) };
+REFS.average_pooling1d = { build: () => seq([6, 3], [L.averagePooling1d({ poolSize: 2, strides: 2 })], []) };
+REFS.global_pooling = {
+  build: () => {
+    const x = tf.input({ shape: [3, 4, 2] });
+    const a = L.globalAveragePooling2d({}).apply(x);
+    const m = L.reshape({ targetShape: [1, 1, 2] }).apply(L.globalMaxPooling2d({}).apply(x));
+    return tf.model({ inputs: x, outputs: [a, m] });
+  },
+};
+REFS.max_pooling3d = { build: () => seq([4, 4, 4, 2], [L.maxPooling3d({ poolSize: 2, strides: 2 })], []) };
+REFS.merge = {
+  why: 'tfjs merge layers applied to the input tensors; tfjs has no Subtract layer, so a - b',
+  compute: ([a, b]) => [L.add().apply([a, b]), tf.sub(a, b), L.multiply().apply([a, b]), L.average().apply([a, b]),
+    L.maximum().apply([a, b]), L.minimum().apply([a, b]), L.concatenate().apply([a, b])],
+};
+const bnW = (W, p) => [W[p + '/gamma'], W[p + '/beta'], W[p + '/moving_mean'], W[p + '/moving_variance']];
+REFS.batch_normalization = { build: (W) => seq([3, 3, 4], [L.batchNormalization({ epsilon: 0.001 })], [bnW(W, 'batch_normalization')]) };
+REFS.batch_normalization_2d = { build: (W) => seq([4], [L.batchNormalization({ epsilon: 0.001 })], [bnW(W, 'batch_normalization')]) };
+REFS.layer_normalization = { build: (W) => seq([6], [L.layerNormalization({ epsilon: 0.001 })],
+  [[W['layer_normalization/gamma'], W['layer_normalization/beta']]]) };
+const act = (a) => ({ build: () => seq([6], [L.activation({ activation: a })], []) });
+for (const a of ['relu', 'relu6', 'elu', 'selu', 'softplus', 'softsign', 'sigmoid', 'tanh', 'softmax', 'mish']) REFS['activation_' + a] = act(a);
+REFS.activation_silu = act('swish');
+const hand = (why, f) => ({ why, compute: ([x]) => [f(x)] });
+REFS.activation_exponential = hand('exp(x)', (x) => tf.exp(x));
+REFS.activation_log_softmax = hand('logSoftmax on the last axis', (x) => tf.logSoftmax(x));
+REFS.activation_leaky_relu = { build: () => seq([6], [L.leakyReLU({ alpha: 0.3 })], []) };
+REFS.activation_relu_clipped = hand('tfjs ReLU has no negative_slope/threshold: Keras backend.relu written out: ' +
+  'x >= 4 -> 4; 0.5 < x < 4 -> x; x <= 0.5 -> 0.1 * (x - 0.5)',
+  (x) => tf.where(tf.greater(x, 0.5), tf.minimum(x, 4), tf.mul(0.1, tf.sub(x, 0.5))));
+REFS.activation_gelu = hand('exact gelu 0.5 x (1 + erf(x / sqrt 2))',
+  (x) => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
+REFS.activation_gelu_tanh = hand('tanh-approximate gelu',
+  (x) => tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))));
+REFS.activation_softmax_axis1 = hand('softmax over axis 1 of [N, 3, 4]', (x) => tf.softmax(tf.transpose(x, [0, 2, 1])).transpose([0, 2, 1]));
+REFS.flatten = { build: () => seq([2, 3, 2], [L.flatten()], []) };
+REFS.reshape_permute = { build: () => seq([12], [L.reshape({ targetShape: [3, 4] }), L.permute({ dims: [2, 1] })], []) };
+REFS.repeat_vector = { build: () => seq([4], [L.repeatVector({ n: 3 })], []) };
+REFS.cropping_padding = { build: () => seq([5, 6, 2], [L.cropping2D({ cropping: [[1, 1], [1, 2]] }),
+  L.zeroPadding2d({ padding: [[1, 0], [2, 1]] })], []) };
+REFS.up_sampling2d = { build: () => seq([3, 2, 2], [L.upSampling2d({ size: [2, 2], interpolation: 'nearest' })], []) };
+REFS.up_sampling2d_bilinear = hand('tfjs UpSampling2D resizes bilinear without half-pixel centers; TF 2 uses them: ' +
+  'tf.image.resizeBilinear(x, [2h, 2w], alignCorners false, halfPixelCenters true)',
+  (x) => tf.image.resizeBilinear(x, [x.shape[1] * 2, x.shape[2] * 2], false, true));
+
+module.exports = { REFS, seq, L };
