@@ -104,4 +104,40 @@ REFS.up_sampling2d_bilinear = hand('tfjs UpSampling2D resizes bilinear without h
   'tf.image.resizeBilinear(x, [2h, 2w], alignCorners false, halfPixelCenters true)',
   (x) => tf.image.resizeBilinear(x, [x.shape[1] * 2, x.shape[2] * 2], false, true));
 
+const rnnW = (W, l) => [W[l + '/kernel'], W[l + '/recurrent_kernel'], W[l + '/bias']];
+REFS.simple_rnn = { build: (W) => seq([4, 2], [L.simpleRNN({ units: 3 })], [rnnW(W, 'simple_rnn')]) };
+REFS.lstm = { build: (W) => seq([4, 2], [L.lstm({ units: 3, recurrentActivation: 'sigmoid' })], [rnnW(W, 'lstm')]) };
+REFS.gru_reset_before = { build: (W) => seq([4, 2], [L.gru({ units: 3, recurrentActivation: 'sigmoid', resetAfter: false })],
+  [rnnW(W, 'gru')]) };
+REFS.lstm_sequences_state = {
+  build: (W) => {
+    const x = tf.input({ shape: [4, 2] });
+    const l = L.lstm({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true, returnState: true, goBackwards: true });
+    const outs = l.apply(x);
+    l.setWeights(rnnW(W, 'lstm'));
+    return tf.model({ inputs: x, outputs: outs });
+  },
+};
+REFS.bidirectional_lstm = { build: (W) => seq([4, 2], [L.bidirectional({ layer: L.lstm({ units: 2, recurrentActivation: 'sigmoid' }),
+  mergeMode: 'concat' })], [[...rnnW(W, 'forward_lstm'), ...rnnW(W, 'backward_lstm')]]) };
+REFS.gru = {
+  why: 'tfjs GRU has no reset_after: the Keras GRU cell with reset_after=True written out, ' +
+    'z,r,h = split(x K + b_in); z_r,r_r,h_r = split(h R + b_rec); z = sig(z + z_r); r = sig(r + r_r); ' +
+    'hh = tanh(h_x + r * h_r); h = z h + (1 - z) hh, over 4 steps from h = 0',
+  compute: ([x], W) => {
+    const [bin, brec] = tf.unstack(W['gru/bias']);
+    let h = tf.zeros([x.shape[0], 3]);
+    for (let t = 0; t < x.shape[1]; ++t) {
+      const xt = x.slice([0, t, 0], [-1, 1, -1]).reshape([x.shape[0], x.shape[2]]);
+      const [xz, xr, xh] = tf.split(tf.add(tf.matMul(xt, W['gru/kernel']), bin), 3, 1);
+      const [rz, rr, rh] = tf.split(tf.add(tf.matMul(h, W['gru/recurrent_kernel']), brec), 3, 1);
+      const z = tf.sigmoid(tf.add(xz, rz));
+      const r = tf.sigmoid(tf.add(xr, rr));
+      const hh = tf.tanh(tf.add(xh, tf.mul(r, rh)));
+      h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
+    }
+    return [h];
+  },
+};
+
 module.exports = { REFS, seq, L };
