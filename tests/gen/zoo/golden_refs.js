@@ -170,4 +170,80 @@ REFS.time_distributed = {
   build: (W) => seq([3, 4], [L.timeDistributed({ layer: L.dense({ units: 2 }) })],
     [[W['time_distributed/dense/kernel'], W['time_distributed/dense/bias']]]),
 };
+
+// Preprocessing. tfjs has none of these layers (or differs from TF 2's resize): written out.
+REFS.normalization = hand('(x - mean) / max(sqrt(variance), 1e-7) with the constructor mean/variance',
+  (x) => tf.div(tf.sub(x, tf.tensor([0.5, -1, 2, 0])), tf.maximum(tf.sqrt(tf.tensor([4, 0.25, 1, 9])), 1e-7)));
+REFS.rescaling = hand('x * (1 / 127.5) - 1', (x) => tf.add(tf.mul(x, 1 / 127.5), -1));
+REFS.resizing_bilinear = hand('tf.image.resizeBilinear, halfPixelCenters (TF 2 tf.image.resize)',
+  (x) => tf.image.resizeBilinear(x, [4, 5], false, true));
+REFS.resizing_nearest = hand('tf.image.resizeNearestNeighbor, halfPixelCenters (TF 2 tf.image.resize)',
+  (x) => tf.image.resizeNearestNeighbor(x, [4, 5], false, true));
+
+// TF's ResizeBicubic with half_pixel_centers: Keys cubic (A = -0.5) from a 1024-entry table indexed by
+// round(frac * 1024); taps outside the image get weight 0 and the rest are renormalised.
+function keys(x) {
+  const A = -0.5;
+  x = Math.abs(x);
+  if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+  if (x < 2) return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+  return 0;
+}
+function bicubicTaps(outSize, inSize) {
+  const scale = inSize / outSize;
+  const taps = [];
+  for (let o = 0; o < outSize; ++o) {
+    const loc = (o + 0.5) * scale - 0.5;
+    const fl = Math.floor(loc);
+    const off = Math.round((loc - fl) * 1024);
+    const w = [keys(1 + off / 1024), keys(off / 1024), keys((1024 - off) / 1024), keys(1 + (1024 - off) / 1024)];
+    const idx = [fl - 1, fl, fl + 1, fl + 2];
+    let sum = 0;
+    for (let k = 0; k < 4; ++k) { if (idx[k] < 0 || idx[k] >= inSize) w[k] = 0; sum += w[k]; }
+    taps.push(idx.map((i, k) => [Math.min(Math.max(i, 0), inSize - 1), w[k] / sum]));
+  }
+  return taps;
+}
+// Area: each output pixel averages the input area it covers (fractional overlaps), as TF's ResizeArea.
+function areaTaps(outSize, inSize) {
+  const scale = inSize / outSize;
+  const taps = [];
+  for (let o = 0; o < outSize; ++o) {
+    const a = o * scale, b = (o + 1) * scale;
+    const t = [];
+    for (let i = Math.floor(a); i < Math.ceil(b); ++i) t.push([Math.min(i, inSize - 1), (Math.min(i + 1, b) - Math.max(i, a)) / scale]);
+    taps.push(t);
+  }
+  return taps;
+}
+function separable(x, ty, tx) {
+  const [n, h, w, c] = x.shape;
+  const v = x.arraySync();
+  const out = [];
+  for (let b = 0; b < n; ++b) {
+    const rows = [];
+    for (const yt of ty) {
+      const row = [];
+      for (const xt of tx) {
+        const px = new Array(c).fill(0);
+        for (const [yi, wy] of yt) for (const [xi, wx] of xt) for (let k = 0; k < c; ++k) px[k] += wy * wx * v[b][yi][xi][k];
+        row.push(px);
+      }
+      rows.push(row);
+    }
+    out.push(rows);
+  }
+  return tf.tensor(out);
+}
+REFS.resizing_bicubic = hand('TF ResizeBicubic (half_pixel_centers): Keys cubic A=-0.5 from a 1024-step table, ' +
+  'out-of-image taps weighted 0 and renormalised (tfjs has no bicubic resize)',
+  (x) => separable(x, bicubicTaps(4, x.shape[1]), bicubicTaps(5, x.shape[2])));
+REFS.resizing_area = hand('TF ResizeArea: average over the covered input area, fractional overlaps (tfjs has no area resize)',
+  (x) => separable(x, areaTaps(4, x.shape[1]), areaTaps(5, x.shape[2])));
+REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
+  (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
+    tf.cast(tf.greaterEqual(x, 1.5), 'int32')));
+REFS.category_encoding = hand('multi_hot: out[n][k] = 1 if token k occurs in row n',
+  (x) => tf.cast(tf.greater(tf.sum(tf.oneHot(x, 6), 1), 0), 'float32'));
+
 module.exports = { REFS, seq, L };
