@@ -29,6 +29,23 @@ void AddAttentionCases(std::vector<Case>* out) {
                     const std::string w = e.OpT("Softmax", "Softmax", {s});
                     e.Output(e.OpT("MatMul_1", "BatchMatMulV2", {w, e.Input(1)}));
                   }});
+  out->push_back({"additive_attention", "AdditiveAttention",
+                  "Bahdanau attention, use_scale: ExpandDims q and v, AddV2, Tanh, Mul by scale [4], Sum over the last "
+                  "axis, Softmax, BatchMatMulV2 with the value",
+                  {{"input_1", kF, {3, 4}}, {"input_2", kF, {5, 4}}}, {{"additive_attention", kF, {3, 4}}}, [](Emitter& e) {
+                    e.Layer("additive_attention");
+                    const std::string q = e.OpT("ExpandDims", "ExpandDims", {e.Input(0), e.ConstI32("ExpandDims/dim", {-2}, true)},
+                                                {{"Tdim", attr::Type(kI)}});
+                    const std::string k = e.OpT("ExpandDims_1", "ExpandDims", {e.Input(1), e.ConstI32("ExpandDims_1/dim", {-3}, true)},
+                                                {{"Tdim", attr::Type(kI)}});
+                    const std::string scale = e.Weight("scale", Weights("additive_attention/scale", {4}, 0.5, 0.5), "mul");
+                    const std::string t = e.OpT("Tanh", "Tanh", {e.OpT("add", "AddV2", {q, k})});
+                    const std::string m = e.OpT("mul", "Mul", {scale, t});
+                    const std::string s = e.OpT("Sum", "Sum", {m, e.ConstI32("Sum/reduction_indices", {-1}, true)},
+                                                {{"Tidx", attr::Type(kI)}});
+                    const std::string w = e.OpT("Softmax", "Softmax", {s});
+                    e.Output(e.OpT("MatMul", "BatchMatMulV2", {w, e.Input(1)}));
+                  }});
   out->push_back({"multi_head_attention", "MultiHeadAttention",
                   "num_heads 2, key_dim 3, self-attention on [4,5]: query/key/value EinsumDense abc,cde->abde, "
                   "query * 1/sqrt(3), scores aecd,abcd->acbe, Softmax, acbe,aecd->abcd, output abcd,cde->abe. "

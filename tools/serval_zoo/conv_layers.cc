@@ -94,6 +94,27 @@ void AddConvCases(std::vector<Case>* out) {
                     std::string y = e.OpT(n, "Conv2DBackpropInput", {os, k, e.Input(0)}, ConvAttrs({1, 2, 2, 1}, "SAME"));
                     e.Output(Bias(e, y, "conv2d_transpose", 3, 4));
                   }});
+  out->push_back({"conv1d_transpose", "Conv1DTranspose",
+                  "kernel 3, strides 2, padding same: ExpandDims, Conv2DBackpropInput on [N,1,W,C], Squeeze",
+                  {{"conv1d_transpose_input", kF, {4, 2}}}, {{"conv1d_transpose", kF, {8, 3}}}, [](Emitter& e) {
+                    e.Layer("conv1d_transpose");
+                    const std::string shape = e.OpT("Shape", "Shape", {e.Input(0)});
+                    const std::string batch = e.Op("strided_slice", "StridedSlice",
+                                                   {shape, e.ConstI32("strided_slice/stack", {0}), e.ConstI32("strided_slice/stack_1", {1}),
+                                                    e.ConstI32("strided_slice/stack_2", {1})},
+                                                   {{"Index", attr::Type(kI)}, {"T", attr::Type(kI)}, {"shrink_axis_mask", attr::Int(1)}});
+                    const std::string os = e.Op("stack", "Pack", {batch, e.ConstI32("stack/1", {1}, true), e.ConstI32("stack/2", {8}, true),
+                                                                  e.ConstI32("stack/3", {3}, true)},
+                                                {{"N", attr::Int(4)}, {"T", attr::Type(kI)}});
+                    const std::string x = e.OpT("conv1d_transpose/ExpandDims", "ExpandDims",
+                                                {e.Input(0), e.ConstI32("conv1d_transpose/ExpandDims/dim", {1}, true)}, {{"Tdim", attr::Type(kI)}});
+                    const std::string k = e.Weight("kernel", Weights("conv1d_transpose/kernel", {3, 3, 2}), "conv1d_transpose/ExpandDims_1");
+                    const std::string k4 = e.OpT("conv1d_transpose/ExpandDims_1", "ExpandDims",
+                                                 {k, e.ConstI32("conv1d_transpose/ExpandDims_1/dim", {0}, true)}, {{"Tdim", attr::Type(kI)}});
+                    std::string y = e.OpT("conv1d_transpose", "Conv2DBackpropInput", {os, k4, x}, ConvAttrs({1, 1, 2, 1}, "SAME"));
+                    y = e.OpT("conv1d_transpose/Squeeze", "Squeeze", {y}, {{"squeeze_dims", attr::IntList({1})}});
+                    e.Output(Bias(e, y, "conv1d_transpose", 3, 3));
+                  }});
   out->push_back({"depthwise_conv2d", "DepthwiseConv2D", "3x3, depth_multiplier 2, padding valid",
                   {{"depthwise_conv2d_input", kF, {5, 5, 2}}}, {{"depthwise_conv2d", kF, {3, 3, 4}}}, [](Emitter& e) {
                     e.Layer("depthwise_conv2d");

@@ -118,6 +118,45 @@ void AddNormalizationCases(std::vector<Case>* out) {
                     e.Output(e.OpT("add", "AddV2", {m, b}));
                   }, 1e-4, 1e-5});
   out->back().needs = {"FusedBatchNormV3 (is_training=true, NCHW; Keras 2 only)"};
+  out->push_back({"unit_normalization", "UnitNormalization", "axis -1: tf.linalg.l2_normalize (Square, Sum, Maximum, Rsqrt, Mul)",
+                  {{"unit_normalization_input", kF, {5}}}, {{"unit_normalization", kF, {5}}}, [](Emitter& e) {
+                    e.Layer("unit_normalization");
+                    const std::string x = e.Input(0);
+                    const std::string sq = e.OpT("l2_normalize/Square", "Square", {x});
+                    const std::string sum = e.OpT("l2_normalize/Sum", "Sum", {sq, e.ConstI32("l2_normalize/Const", {-1})},
+                                                  {{"Tidx", attr::Type(kI)}, {"keep_dims", attr::Bool(true)}});
+                    const std::string mx = e.OpT("l2_normalize/Maximum", "Maximum", {sum, e.ConstF("l2_normalize/Maximum/y", {1e-12f}, true)});
+                    const std::string rs = e.OpT("l2_normalize/Rsqrt", "Rsqrt", {mx});
+                    e.Output(e.OpT("l2_normalize", "Mul", {x, rs}));
+                  }});
+  out->push_back({"group_normalization", "GroupNormalization",
+                  "groups 2 on [6,4]: Reshape to [-1,6,2,2], moments over axes 1 and 3, gamma/beta reshaped to "
+                  "[1,1,2,2], tf.nn.batch_normalization, Reshape back. rtol 1e-4: a 12-element variance",
+                  {{"group_normalization_input", kF, {6, 4}}}, {{"group_normalization", kF, {6, 4}}}, [](Emitter& e) {
+                    e.Layer("group_normalization");
+                    const std::string x = e.Input(0);
+                    const std::string shape = e.OpT("Shape", "Shape", {x});
+                    const std::string n = e.Op("strided_slice", "StridedSlice",
+                                               {shape, e.ConstI32("strided_slice/stack", {0}), e.ConstI32("strided_slice/stack_1", {1}),
+                                                e.ConstI32("strided_slice/stack_2", {1})},
+                                               {{"Index", attr::Type(kI)}, {"T", attr::Type(kI)}, {"shrink_axis_mask", attr::Int(1)}});
+                    const std::string gs = e.Op("stack", "Pack", {n, e.ConstI32("stack/1", {6}, true), e.ConstI32("stack/2", {2}, true),
+                                                                  e.ConstI32("stack/3", {2}, true)},
+                                                {{"N", attr::Int(4)}, {"T", attr::Type(kI)}});
+                    const std::string r = e.OpT("Reshape", "Reshape", {x, gs}, {{"Tshape", attr::Type(kI)}});
+                    const std::string ax = e.ConstI32("moments/mean/reduction_indices", {1, 3});
+                    const std::string mean = e.OpT("moments/mean", "Mean", {r, ax}, {{"Tidx", attr::Type(kI)}, {"keep_dims", attr::Bool(true)}});
+                    const std::string sg = e.OpT("moments/StopGradient", "StopGradient", {mean});
+                    const std::string sd = e.OpT("moments/SquaredDifference", "SquaredDifference", {r, sg});
+                    const std::string ax1 = e.ConstI32("moments/variance/reduction_indices", {1, 3});
+                    const std::string var = e.OpT("moments/variance", "Mean", {sd, ax1}, {{"Tidx", attr::Type(kI)}, {"keep_dims", attr::Bool(true)}});
+                    const std::string g0 = e.Weight("gamma", Weights("group_normalization/gamma", {4}, 0.3, 1.0), "Reshape_1");
+                    const std::string g = e.OpT("Reshape_1", "Reshape", {g0, e.ConstI32("Reshape_1/shape", {1, 1, 2, 2})}, {{"Tshape", attr::Type(kI)}});
+                    const std::string b0 = e.Weight("beta", Weights("group_normalization/beta", {4}, 0.2), "Reshape_2");
+                    const std::string b = e.OpT("Reshape_2", "Reshape", {b0, e.ConstI32("Reshape_2/shape", {1, 1, 2, 2})}, {{"Tshape", attr::Type(kI)}});
+                    const std::string y = Unfused(e, r, {g, b, mean, var}, 0.001f);
+                    e.Output(e.OpT("Reshape_3", "Reshape", {y, shape}, {{"Tshape", attr::Type(kI)}}));
+                  }, 1e-4, 1e-5});
 }
 
 }  // namespace serval::zoo

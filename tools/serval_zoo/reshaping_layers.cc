@@ -54,6 +54,26 @@ void AddReshapingCases(std::vector<Case>* out) {
                     const Tensor pads = Tensor::FromVector<int32_t>({0, 0, 1, 0, 2, 1, 0, 0}, TensorShape{4, 2});
                     e.Output(e.OpT("Pad", "Pad", {c, e.Const("Pad/paddings", pads)}, {{"Tpaddings", attr::Type(kI)}}));
                   }});
+  out->push_back({"padding_cropping_upsampling1d", "ZeroPadding1D, Cropping1D, UpSampling1D",
+                  "ZeroPadding1D((1, 2)) as Pad; Cropping1D((1, 1)) as StridedSlice; UpSampling1D(2) as backend.repeat_elements: "
+                  "Split into steps, ConcatV2 of each step twice",
+                  {{"zero_padding1d_input", kF, {3, 2}}}, {{"up_sampling1d", kF, {8, 2}}}, [](Emitter& e) {
+                    e.Layer("zero_padding1d");
+                    const Tensor pads = Tensor::FromVector<int32_t>({0, 0, 1, 2, 0, 0}, TensorShape{3, 2});
+                    const std::string p = e.OpT("Pad", "Pad", {e.Input(0), e.Const("Pad/paddings", pads)}, {{"Tpaddings", attr::Type(kI)}});
+                    e.Layer("cropping1d");
+                    const std::string c = Slice(e, "strided_slice", p, {0, 1, 0}, {0, -1, 0}, {1, 1, 1},
+                                                {{"begin_mask", attr::Int(5)}, {"end_mask", attr::Int(5)}}, kF);
+                    e.Layer("up_sampling1d");
+                    e.OpT("split", "Split", {e.ConstI32("split/split_dim", {1}, true), c}, {{"num_split", attr::Int(4)}});
+                    std::vector<std::string> parts;
+                    for (int i = 0; i < 4; ++i) {
+                      parts.push_back(FunctionBuilder::Ref(e.scope() + "/split", "output", i));
+                      parts.push_back(parts.back());
+                    }
+                    parts.push_back(e.ConstI32("concat/axis", {1}, true));
+                    e.Output(e.OpT("concat", "ConcatV2", parts, {{"N", attr::Int(8)}, {"Tidx", attr::Type(kI)}}));
+                  }});
   for (const bool bilinear : {false, true}) {
     out->push_back({bilinear ? "up_sampling2d_bilinear" : "up_sampling2d", "UpSampling2D",
                     std::string("size 2, ") + (bilinear ? "bilinear: ResizeBilinear" : "nearest: ResizeNearestNeighbor") +

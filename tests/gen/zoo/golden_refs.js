@@ -246,4 +246,39 @@ REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] tha
 REFS.category_encoding = hand('multi_hot: out[n][k] = 1 if token k occurs in row n',
   (x) => tf.cast(tf.greater(tf.sum(tf.oneHot(x, 6), 1), 0), 'float32'));
 
+REFS.unit_normalization = hand('x / sqrt(max(sum(x^2), 1e-12)) on the last axis',
+  (x) => tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), -1, true), 1e-12))));
+REFS.group_normalization = {
+  why: 'tfjs has no GroupNormalization: per sample and group of 2 channels, (x - mean) / sqrt(var + 1e-3) over ' +
+    'the 6 steps x 2 channels (population variance), then * gamma + beta per channel',
+  compute: ([x], W) => {
+    const g = x.reshape([x.shape[0], 6, 2, 2]);
+    const { mean, variance } = tf.moments(g, [1, 3], true);
+    const y = tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 0.001))).reshape(x.shape);
+    return [tf.add(tf.mul(y, W['group_normalization/gamma']), W['group_normalization/beta'])];
+  },
+};
+REFS.additive_attention = {
+  why: 'tfjs has no AdditiveAttention: scores[i][j] = sum_d scale_d * tanh(q_i,d + v_j,d); softmax over j; times v',
+  compute: ([q, v], W) => {
+    const t = tf.tanh(tf.add(q.expandDims(2), v.expandDims(1)));
+    const s = tf.sum(tf.mul(t, W['additive_attention/scale']), -1);
+    return [tf.matMul(tf.softmax(s), v)];
+  },
+};
+REFS.padding_cropping_upsampling1d = hand('tfjs has no 1D padding/cropping/upsampling layers: pad steps (1, 2) with ' +
+  'zeros, drop one step at each end, repeat each step twice',
+  (x) => {
+    const c = tf.pad(x, [[0, 0], [1, 2], [0, 0]]).slice([0, 1, 0], [-1, 4, -1]);
+    return tf.concat(tf.unstack(c, 1).flatMap((s) => [s.expandDims(1), s.expandDims(1)]), 1);
+  });
+REFS.conv1d_transpose = {
+  why: 'tfjs has no Conv1DTranspose: the same kernel as a Conv2DTranspose over a height-1 image',
+  compute: ([x], W) => {
+    const k = W['conv1d_transpose/kernel'].expandDims(0);  // [1, 3, filters, in]
+    const y = tf.conv2dTranspose(x.expandDims(1), k, [x.shape[0], 1, 8, 3], [1, 2], 'same');
+    return [tf.add(y.squeeze([1]), W['conv1d_transpose/bias'])];
+  },
+};
+
 module.exports = { REFS, seq, L };
