@@ -133,6 +133,39 @@ void AddConvCases(std::vector<Case>* out) {
                     y = e.OpT(n, "Conv2D", {y, pk}, ConvAttrs({1, 1, 1, 1}, "VALID"));
                     e.Output(Bias(e, y, "separable_conv2d", 3, 4));
                   }});
+  out->push_back({"separable_conv1d", "SeparableConv1D",
+                  "kernel 3, padding valid: ExpandDims to [N,1,W,C], DepthwiseConv2dNative, 1x1 Conv2D, Squeeze",
+                  {{"separable_conv1d_input", kF, {6, 2}}}, {{"separable_conv1d", kF, {4, 3}}}, [](Emitter& e) {
+                    e.Layer("separable_conv1d");
+                    const std::string x = e.OpT("ExpandDims", "ExpandDims", {e.Input(0), e.ConstI32("ExpandDims/dim", {1}, true)},
+                                                {{"Tdim", attr::Type(kI)}});
+                    const std::string dk = e.Weight("depthwise_kernel", Weights("separable_conv1d/depthwise_kernel", {3, 2, 1}), "ExpandDims_1");
+                    const std::string pk = e.Weight("pointwise_kernel", Weights("separable_conv1d/pointwise_kernel", {1, 2, 3}), "ExpandDims_2");
+                    const std::string dk4 = e.OpT("ExpandDims_1", "ExpandDims", {dk, e.ConstI32("ExpandDims_1/dim", {0}, true)}, {{"Tdim", attr::Type(kI)}});
+                    const std::string pk4 = e.OpT("ExpandDims_2", "ExpandDims", {pk, e.ConstI32("ExpandDims_2/dim", {0}, true)}, {{"Tdim", attr::Type(kI)}});
+                    std::string y = e.OpT("separable_conv2d/depthwise", "DepthwiseConv2dNative", {x, dk4}, ConvAttrs({1, 1, 1, 1}, "VALID"));
+                    y = e.OpT("separable_conv2d", "Conv2D", {y, pk4}, ConvAttrs({1, 1, 1, 1}, "VALID"));
+                    y = e.OpT("Squeeze", "Squeeze", {y}, {{"squeeze_dims", attr::IntList({1})}});
+                    e.Output(Bias(e, y, "separable_conv1d", 3, 3));
+                  }});
+  out->push_back({"conv3d_transpose", "Conv3DTranspose", "kernel 2, strides 2, padding valid: Conv3DBackpropInputV2",
+                  {{"conv3d_transpose_input", kF, {2, 2, 2, 2}}}, {{"conv3d_transpose", kF, {4, 4, 4, 3}}}, [](Emitter& e) {
+                    e.Layer("conv3d_transpose");
+                    const std::string shape = e.OpT("Shape", "Shape", {e.Input(0)});
+                    const std::string batch = e.Op("strided_slice", "StridedSlice",
+                                                   {shape, e.ConstI32("strided_slice/stack", {0}), e.ConstI32("strided_slice/stack_1", {1}),
+                                                    e.ConstI32("strided_slice/stack_2", {1})},
+                                                   {{"Index", attr::Type(kI)}, {"T", attr::Type(kI)}, {"shrink_axis_mask", attr::Int(1)}});
+                    const std::string os = e.Op("stack", "Pack", {batch, e.ConstI32("stack/1", {4}, true), e.ConstI32("stack/2", {4}, true),
+                                                                  e.ConstI32("stack/3", {4}, true), e.ConstI32("stack/4", {3}, true)},
+                                                {{"N", attr::Int(5)}, {"T", attr::Type(kI)}});
+                    const std::string k = e.Weight("kernel", Weights("conv3d_transpose/kernel", {2, 2, 2, 3, 2}), "conv3d_transpose");
+                    std::string y = e.OpT("conv3d_transpose", "Conv3DBackpropInputV2", {os, k, e.Input(0)},
+                                          {{"strides", attr::IntList({1, 2, 2, 2, 1})}, {"padding", attr::Str("VALID")},
+                                           {"Tshape", attr::Type(kI)}});
+                    e.Output(Bias(e, y, "conv3d_transpose", 3, 5));
+                  }});
+  out->back().needs = {"Conv3DBackpropInputV2"};
   out->push_back({"conv2d_groups", "Conv2D", "groups 2: one Conv2D whose filter depth is in_channels / groups",
                   {{"conv2d_input", kF, {4, 4, 4}}}, {{"conv2d", kF, {2, 2, 4}}}, [](Emitter& e) {
                     e.Layer("conv2d");

@@ -74,6 +74,16 @@ void AddReshapingCases(std::vector<Case>* out) {
                     parts.push_back(e.ConstI32("concat/axis", {1}, true));
                     e.Output(e.OpT("concat", "ConcatV2", parts, {{"N", attr::Int(8)}, {"Tidx", attr::Type(kI)}}));
                   }});
+  out->push_back({"padding_cropping3d", "ZeroPadding3D, Cropping3D",
+                  "ZeroPadding3D(1) as Pad on 5-D; Cropping3D(((1, 0), (0, 1), (1, 1))) as StridedSlice with masks",
+                  {{"zero_padding3d_input", kF, {2, 2, 3, 2}}}, {{"cropping3d", kF, {3, 3, 3, 2}}}, [](Emitter& e) {
+                    e.Layer("zero_padding3d");
+                    const Tensor pads = Tensor::FromVector<int32_t>({0, 0, 1, 1, 1, 1, 1, 1, 0, 0}, TensorShape{5, 2});
+                    const std::string p = e.OpT("Pad", "Pad", {e.Input(0), e.Const("Pad/paddings", pads)}, {{"Tpaddings", attr::Type(kI)}});
+                    e.Layer("cropping3d");
+                    e.Output(Slice(e, "strided_slice", p, {0, 1, 0, 1, 0}, {0, 0, -1, -1, 0}, {1, 1, 1, 1, 1},
+                                   {{"begin_mask", attr::Int(17)}, {"end_mask", attr::Int(19)}}, kF));
+                  }});
   for (const bool bilinear : {false, true}) {
     out->push_back({bilinear ? "up_sampling2d_bilinear" : "up_sampling2d", "UpSampling2D",
                     std::string("size 2, ") + (bilinear ? "bilinear: ResizeBilinear" : "nearest: ResizeNearestNeighbor") +

@@ -281,4 +281,18 @@ REFS.conv1d_transpose = {
   },
 };
 
+REFS.separable_conv1d = {
+  why: 'tfjs has no SeparableConv1D: tf.separableConv2d over a height-1 image with the expanded kernels, + bias',
+  compute: ([x], W) => {
+    const y = tf.separableConv2d(x.expandDims(1), W['separable_conv1d/depthwise_kernel'].expandDims(0),
+      W['separable_conv1d/pointwise_kernel'].expandDims(0), 1, 'valid');
+    return [tf.add(y.squeeze([1]), W['separable_conv1d/bias'])];
+  },
+};
+REFS.average_pooling3d = { build: () => seq([4, 4, 4, 2], [L.averagePooling3d({ poolSize: 2, strides: 2 })], []) };
+REFS.conv3d_transpose = { build: (W) => seq([2, 2, 2, 2], [L.conv3dTranspose({ filters: 3, kernelSize: 2, strides: 2, padding: 'valid' })],
+  [[W['conv3d_transpose/kernel'], W['conv3d_transpose/bias']]]) };
+REFS.padding_cropping3d = hand('tfjs has no 3D padding/cropping layers: pad each spatial axis by 1, then crop (1,0), (0,1), (1,1)',
+  (x) => tf.pad(x, [[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]]).slice([0, 1, 0, 1, 0], [-1, 3, 3, 3, -1]));
+
 module.exports = { REFS, seq, L };
