@@ -13,21 +13,6 @@
 namespace serval::zoo {
 namespace {
 
-// Functions reachable from the serving signatures: the StatefulPartitionedCall each signature output
-// names, then every function attr (calls, While bodies) inside.
-void Reach(const std::string& fn, const std::map<std::string, const tensorflow::FunctionDef*>& lib,
-           std::set<std::string>* seen) {
-  if (!seen->insert(fn).second) return;
-  auto it = lib.find(fn);
-  if (it == lib.end()) return;
-  for (const auto& n : it->second->node_def()) {
-    for (const auto& [k, v] : n.attr()) {
-      if (v.has_func()) Reach(v.func().name(), lib, seen);
-      for (const auto& f : v.list().func()) Reach(f.name(), lib, seen);
-    }
-  }
-}
-
 struct Use {
   std::string op;
   std::string dtype;  // "" when the kernel is not selected by a type attr
@@ -35,35 +20,16 @@ struct Use {
 };
 
 std::set<Use> UsedOps(const tensorflow::SavedModel& sm) {
-  const auto& mg = sm.meta_graphs(0);
-  std::map<std::string, const tensorflow::FunctionDef*> lib;
-  for (const auto& f : mg.graph_def().library().function()) lib[f.signature().name()] = &f;
-  std::set<std::string> reached;
-  for (const auto& [key, sig] : mg.signature_def()) {
-    if (key == "__saved_model_init_op") continue;
-    for (const auto& [k, out] : sig.outputs()) {
-      const std::string node = out.name().substr(0, out.name().find(':'));
-      for (const auto& n : mg.graph_def().node()) {
-        if (n.name() == node && n.attr().count("f")) Reach(n.attr().at("f").func().name(), lib, &reached);
-      }
-    }
-  }
   const auto& registry = kernels::cpu::CpuKernelRegistry();
   std::set<Use> uses;
-  for (const auto& fn : reached) {
-    auto it = lib.find(fn);
-    if (it == lib.end()) continue;
-    for (const auto& n : it->second->node_def()) {
-      // Function calls are inlined at import (session_test checks that); their bodies are walked.
-      if (n.op() == "StatefulPartitionedCall" || n.op() == "PartitionedCall") continue;
-      Use u{n.op(), ""};
-      const runtime::KernelDef* def = registry.Find(n.op());
-      if (def && !def->type_attr.empty()) {
-        auto a = n.attr().find(def->type_attr);
-        if (a != n.attr().end()) u.dtype = std::string(DataTypeName(static_cast<DataType>(a->second.type())));
-      }
-      uses.insert(u);
+  for (const tensorflow::NodeDef* n : ReachedNodes(sm)) {
+    Use u{n->op(), ""};
+    const runtime::KernelDef* def = registry.Find(n->op());
+    if (def && !def->type_attr.empty()) {
+      auto a = n->attr().find(def->type_attr);
+      if (a != n->attr().end()) u.dtype = std::string(DataTypeName(static_cast<DataType>(a->second.type())));
     }
+    uses.insert(u);
   }
   return uses;
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -89,13 +90,32 @@ int main(int argc, char** argv) {
   std::string out;
   std::string only;
   bool list = false;
+  bool ops = false;
   app.add_option("out_dir", out, "folder to (re)create");
   app.add_option("--case", only, "write only this case");
   app.add_flag("--list", list, "print the case names and exit");
+  app.add_flag("--ops", ops, "print, per case and structure, the op types its signatures reach, and exit");
   CLI11_PARSE(app, argc, argv);
   const std::vector<Case> cases = AllCases();
   if (list) {
     for (const auto& c : cases) std::printf("%s\n", c.name.c_str());
+    return 0;
+  }
+  if (ops) {
+    for (const auto& c : cases) {
+      for (Flavor flavor : {Flavor::kKeras2, Flavor::kKeras3}) {
+        SavedModelBuilder b;
+        Emitter e(c, flavor, &b);
+        c.build(e);
+        auto sm = e.BuildProto();
+        if (!sm.ok()) return 1;
+        std::set<std::string> names;
+        for (const auto* n : ReachedNodes(*sm)) names.insert(n->op());
+        std::printf("%s %s", c.name.c_str(), flavor == Flavor::kKeras3 ? "keras3" : "keras2");
+        for (const auto& n : names) std::printf(" %s", n.c_str());
+        std::printf("\n");
+      }
+    }
     return 0;
   }
   if (out.empty()) {

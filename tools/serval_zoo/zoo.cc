@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <set>
 
 #include "serval/loader/op_defs.h"
 
@@ -176,6 +178,50 @@ void Emitter::AddSignatures() {
   } else {
     b_->AddSignature("serving_default", ins, outs, fn_);
   }
+}
+
+namespace {
+void Reach(const std::string& fn, const std::map<std::string, const tensorflow::FunctionDef*>& lib,
+           std::set<std::string>* seen, std::vector<std::string>* order) {
+  if (!seen->insert(fn).second) return;
+  order->push_back(fn);
+  auto it = lib.find(fn);
+  if (it == lib.end()) return;
+  for (const auto& n : it->second->node_def()) {
+    for (const auto& [k, v] : n.attr()) {
+      if (v.has_func()) Reach(v.func().name(), lib, seen, order);
+      for (const auto& f : v.list().func()) Reach(f.name(), lib, seen, order);
+    }
+  }
+}
+}  // namespace
+
+std::vector<const tensorflow::NodeDef*> ReachedNodes(const tensorflow::SavedModel& sm) {
+  std::vector<const tensorflow::NodeDef*> out;
+  if (sm.meta_graphs_size() == 0) return out;
+  const auto& mg = sm.meta_graphs(0);
+  std::map<std::string, const tensorflow::FunctionDef*> lib;
+  for (const auto& f : mg.graph_def().library().function()) lib[f.signature().name()] = &f;
+  std::set<std::string> seen;
+  std::vector<std::string> order;
+  for (const auto& [key, sig] : mg.signature_def()) {
+    if (key == "__saved_model_init_op") continue;
+    for (const auto& [k, o] : sig.outputs()) {
+      const std::string node = o.name().substr(0, o.name().find(':'));
+      for (const auto& n : mg.graph_def().node()) {
+        if (n.name() == node && n.attr().count("f")) Reach(n.attr().at("f").func().name(), lib, &seen, &order);
+      }
+    }
+  }
+  for (const auto& fn : order) {
+    auto it = lib.find(fn);
+    if (it == lib.end()) continue;
+    for (const auto& n : it->second->node_def()) {
+      if (n.op() == "StatefulPartitionedCall" || n.op() == "PartitionedCall") continue;
+      out.push_back(&n);
+    }
+  }
+  return out;
 }
 
 std::vector<Case> AllCases() {

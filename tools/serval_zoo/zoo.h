@@ -153,6 +153,11 @@ void AddPreprocessingCases(std::vector<Case>* out);
 std::string DenseOps(Emitter& e, const std::string& name, const std::string& x, int rank, int64_t in, int64_t units,
                      const std::string& act);
 
+// The function-body nodes the serving signatures reach: the StatefulPartitionedCall each signature
+// output names, then every function attr (calls, While bodies) inside. Call nodes themselves are
+// left out (the importer inlines them). Pointers into `sm`.
+std::vector<const tensorflow::NodeDef*> ReachedNodes(const tensorflow::SavedModel& sm);
+
 // Shape helper for attrs.
 inline PartialShape Dyn(std::vector<int64_t> dims) { return PartialShape(std::move(dims)); }
 
