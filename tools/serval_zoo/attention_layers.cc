@@ -46,23 +46,36 @@ void AddAttentionCases(std::vector<Case>* out) {
                     const std::string w = e.OpT("Softmax", "Softmax", {s});
                     e.Output(e.OpT("MatMul", "BatchMatMulV2", {w, e.Input(1)}));
                   }});
-  out->push_back({"multi_head_attention", "MultiHeadAttention",
-                  "num_heads 2, key_dim 3, self-attention on [4,5]: query/key/value EinsumDense abc,cde->abde, "
-                  "query * 1/sqrt(3), scores aecd,abcd->acbe, Softmax, acbe,aecd->abcd, output abcd,cde->abe. "
-                  "rtol 1e-4: two chained contractions and a softmax",
-                  {{"input_1", kF, {4, 5}}}, {{"multi_head_attention", kF, {4, 5}}}, [](Emitter& e) {
-                    const std::string x = e.Input(0);
-                    const std::string q = EinsumDense(e, "multi_head_attention/query", x, "abc,cde->abde", {5, 2, 3}, {2, 3});
-                    const std::string k = EinsumDense(e, "multi_head_attention/key", x, "abc,cde->abde", {5, 2, 3}, {2, 3});
-                    const std::string v = EinsumDense(e, "multi_head_attention/value", x, "abc,cde->abde", {5, 2, 3}, {2, 3});
-                    e.Layer("multi_head_attention");
-                    const std::string qs = e.OpT("Mul", "Mul", {q, e.ConstF("Mul/y", {0.57735026f}, true)});
-                    const std::string sc = e.OpT("einsum/Einsum", "Einsum", {k, qs}, {{"equation", attr::Str("aecd,abcd->acbe")}, {"N", attr::Int(2)}});
-                    const std::string p = e.OpT("softmax/Softmax", "Softmax", {sc});
-                    const std::string ctx = e.OpT("einsum_1/Einsum", "Einsum", {p, v}, {{"equation", attr::Str("acbe,aecd->abcd")}, {"N", attr::Int(2)}});
-                    e.Output(EinsumDense(e, "multi_head_attention/attention_output", ctx, "abcd,cde->abe", {2, 3, 5}, {5}));
-                  },
-                  1e-4, 1e-5});
+  for (const bool masked : {false, true}) {
+    Case c{masked ? "multi_head_attention_masked" : "multi_head_attention", "MultiHeadAttention",
+           std::string("num_heads 2, key_dim 3, self-attention on [4,5]: query/key/value EinsumDense abc,cde->abde, "
+                       "query * 1/sqrt(3), scores aecd,abcd->acbe, ") +
+               (masked ? "bool attention_mask [4,4]: ExpandDims, Cast, (1 - mask) * -1e9 added to the scores, " : "") +
+               "Softmax, acbe,aecd->abcd, output abcd,cde->abe. rtol 1e-4: two chained contractions and a softmax",
+           {{"input_1", kF, {4, 5}}}, {{"multi_head_attention", kF, {4, 5}}}, nullptr, 1e-4, 1e-5};
+    if (masked) c.inputs.push_back({"input_2", DataType::kBool, {4, 4}, 0, 1});
+    c.build = [masked](Emitter& e) {
+      const std::string x = e.Input(0);
+      const std::string q = EinsumDense(e, "multi_head_attention/query", x, "abc,cde->abde", {5, 2, 3}, {2, 3});
+      const std::string k = EinsumDense(e, "multi_head_attention/key", x, "abc,cde->abde", {5, 2, 3}, {2, 3});
+      const std::string v = EinsumDense(e, "multi_head_attention/value", x, "abc,cde->abde", {5, 2, 3}, {2, 3});
+      e.Layer("multi_head_attention");
+      const std::string qs = e.OpT("Mul", "Mul", {q, e.ConstF("Mul/y", {0.57735026f}, true)});
+      std::string sc = e.OpT("einsum/Einsum", "Einsum", {k, qs}, {{"equation", attr::Str("aecd,abcd->acbe")}, {"N", attr::Int(2)}});
+      if (masked) {
+        const std::string m = e.Op("ExpandDims", "ExpandDims", {e.Input(1), e.ConstI32("ExpandDims/dim", {-3}, true)},
+                                   {{"T", attr::Type(DataType::kBool)}, {"Tdim", attr::Type(kI)}});
+        const std::string mf = e.Op("softmax/Cast", "Cast", {m}, {{"SrcT", attr::Type(DataType::kBool)}, {"DstT", attr::Type(kF)}});
+        const std::string inv = e.OpT("softmax/sub", "Sub", {e.ConstF("softmax/sub/x", {1.0f}, true), mf});
+        const std::string add = e.OpT("softmax/mul", "Mul", {inv, e.ConstF("softmax/mul/y", {-1e9f}, true)});
+        sc = e.OpT("softmax/add", "AddV2", {sc, add});
+      }
+      const std::string p = e.OpT("softmax/Softmax", "Softmax", {sc});
+      const std::string ctx = e.OpT("einsum_1/Einsum", "Einsum", {p, v}, {{"equation", attr::Str("acbe,aecd->abcd")}, {"N", attr::Int(2)}});
+      e.Output(EinsumDense(e, "multi_head_attention/attention_output", ctx, "abcd,cde->abe", {2, 3, 5}, {5}));
+    };
+    out->push_back(std::move(c));
+  }
   out->push_back({"time_distributed", "TimeDistributed",
                   "TimeDistributed(Dense(2)) on [3,4]: Reshape to [-1,4], MatMul/BiasAdd, Reshape to [-1,3,2]",
                   {{"time_distributed_input", kF, {3, 4}}}, {{"time_distributed", kF, {3, 2}}}, [](Emitter& e) {

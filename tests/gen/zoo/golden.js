@@ -42,7 +42,7 @@ function nest(flat, shape) {
   for (let i = 0; i < shape[0]; ++i) out.push(nest(flat.slice(i * inner, (i + 1) * inner), shape.slice(1)));
   return out;
 }
-const TFJS_DTYPE = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_INT64: 'int32', DT_STRING: 'string' };
+const TFJS_DTYPE = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_INT64: 'int32', DT_STRING: 'string', DT_BOOL: 'bool' };
 
 function main() {
   const [casesPath, outDir] = process.argv.slice(2);
@@ -62,7 +62,8 @@ function main() {
       const tensors = c.inputs.map((spec, i) => {
         const shape = [batch, ...spec.shape];
         const flat = makeData(spec, batch, hash(c.name) + 7919 * i + 104729 * batch);
-        inputs[spec.key] = { dtype: spec.dtype, shape, data: nest(flat, shape) };
+        const json = spec.dtype === 'DT_BOOL' ? flat.map((v) => v !== 0) : flat;
+        inputs[spec.key] = { dtype: spec.dtype, shape, data: nest(json, shape) };
         return tf.tensor(flat, shape, TFJS_DTYPE[spec.dtype]);
       });
       let outs = model ? model.predict(tensors.length === 1 ? tensors[0] : tensors) : ref.compute(tensors, W);

@@ -145,26 +145,32 @@ REFS.attention = {
   why: 'tfjs has no Attention layer: softmax(q v^T) v',
   compute: ([q, v]) => [tf.matMul(tf.softmax(tf.matMul(q, v, false, true)), v)],
 };
+function mha(x, W, mask) {
+  const p = 'multi_head_attention/';
+  const heads = [];
+  for (let h = 0; h < 2; ++h) {
+    const proj = (n) => {
+      const k = W[p + n + '/kernel'].slice([0, h, 0], [5, 1, 3]).reshape([5, 3]);
+      const b = W[p + n + '/bias'].slice([h, 0], [1, 3]).reshape([3]);
+      return tf.add(tf.matMul(x.reshape([-1, 5]), k), b).reshape([x.shape[0], 4, 3]);
+    };
+    const [q, k, v] = [proj('query'), proj('key'), proj('value')];
+    let scores = tf.matMul(q, k, false, true).div(Math.sqrt(3));
+    if (mask) scores = tf.add(scores, tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -1e9));
+    const ctx = tf.matMul(tf.softmax(scores), v);  // [N, 4, 3]
+    const wo = W[p + 'attention_output/kernel'].slice([h, 0, 0], [1, 3, 5]).reshape([3, 5]);
+    heads.push(tf.matMul(ctx.reshape([-1, 3]), wo).reshape([x.shape[0], 4, 5]));
+  }
+  return tf.add(tf.add(heads[0], heads[1]), W[p + 'attention_output/bias']);
+}
 REFS.multi_head_attention = {
   why: 'tfjs has no MultiHeadAttention: per head h, Q = x Wq[:,h,:] + bq[h] (same for K, V); ' +
     'softmax(Q K^T / sqrt(3)) V; output = sum over heads of ctx_h Wo[h] + bo',
-  compute: ([x], W) => {
-    const p = 'multi_head_attention/';
-    const heads = [];
-    for (let h = 0; h < 2; ++h) {
-      const proj = (n) => {
-        const k = W[p + n + '/kernel'].slice([0, h, 0], [5, 1, 3]).reshape([5, 3]);
-        const b = W[p + n + '/bias'].slice([h, 0], [1, 3]).reshape([3]);
-        return tf.add(tf.matMul(x.reshape([-1, 5]), k), b).reshape([x.shape[0], 4, 3]);
-      };
-      const [q, k, v] = [proj('query'), proj('key'), proj('value')];
-      const att = tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(3)));
-      const ctx = tf.matMul(att, v);  // [N, 4, 3]
-      const wo = W[p + 'attention_output/kernel'].slice([h, 0, 0], [1, 3, 5]).reshape([3, 5]);
-      heads.push(tf.matMul(ctx.reshape([-1, 3]), wo).reshape([x.shape[0], 4, 5]));
-    }
-    return [tf.add(tf.add(heads[0], heads[1]), W[p + 'attention_output/bias'])];
-  },
+  compute: ([x], W) => [mha(x, W, null)],
+};
+REFS.multi_head_attention_masked = {
+  why: 'as multi_head_attention, with (1 - mask) * -1e9 added to each head\'s scores (Keras\' masked softmax)',
+  compute: ([x, m], W) => [mha(x, W, m)],
 };
 REFS.time_distributed = {
   build: (W) => seq([3, 4], [L.timeDistributed({ layer: L.dense({ units: 2 }) })],
