@@ -133,6 +133,34 @@ void AddConvCases(std::vector<Case>* out) {
                     y = e.OpT(n, "Conv2D", {y, pk}, ConvAttrs({1, 1, 1, 1}, "VALID"));
                     e.Output(Bias(e, y, "separable_conv2d", 3, 4));
                   }});
+  out->push_back({"conv1d_causal", "Conv1D", "kernel 3, dilation 1, padding causal: Pad ((k-1)*d, 0) on the steps, then a valid Conv1D",
+                  {{"conv1d_input", kF, {5, 2}}}, {{"conv1d", kF, {5, 3}}}, [](Emitter& e) {
+                    e.Layer("conv1d");
+                    const Tensor pads = Tensor::FromVector<int32_t>({0, 0, 2, 0, 0, 0}, TensorShape{3, 2});
+                    const std::string p = e.OpT("Pad", "Pad", {e.Input(0), e.Const("Pad/paddings", pads)}, {{"Tpaddings", attr::Type(kI)}});
+                    const std::string n = e.keras3() ? "convolution" : "Conv1D";
+                    const std::string x = e.OpT(n + "/ExpandDims", "ExpandDims", {p, e.ConstI32(n + "/ExpandDims/dim", {-3}, true)},
+                                                {{"Tdim", attr::Type(kI)}});
+                    const std::string k = e.Weight("kernel", Weights("conv1d/kernel", {3, 2, 3}), n + "/ExpandDims_1");
+                    const std::string k4 = e.OpT(n + "/ExpandDims_1", "ExpandDims", {k, e.ConstI32(n + "/ExpandDims_1/dim", {0}, true)},
+                                                 {{"Tdim", attr::Type(kI)}});
+                    std::string y = e.OpT(n, "Conv2D", {x, k4}, ConvAttrs({1, 1, 1, 1}, "VALID"));
+                    y = e.OpT(n + "/Squeeze", "Squeeze", {y}, {{"squeeze_dims", attr::IntList({-3})}});
+                    e.Output(Bias(e, y, "conv1d", 3, 3));
+                  }});
+  out->push_back({"depthwise_conv1d", "DepthwiseConv1D",
+                  "kernel 3, depth_multiplier 2, padding valid: ExpandDims, DepthwiseConv2dNative, Squeeze",
+                  {{"depthwise_conv1d_input", kF, {6, 2}}}, {{"depthwise_conv1d", kF, {4, 4}}}, [](Emitter& e) {
+                    e.Layer("depthwise_conv1d");
+                    const std::string x = e.OpT("ExpandDims", "ExpandDims", {e.Input(0), e.ConstI32("ExpandDims/dim", {1}, true)},
+                                                {{"Tdim", attr::Type(kI)}});
+                    const std::string k = e.Weight("kernel", Weights("depthwise_conv1d/kernel", {3, 2, 2}), "ExpandDims_1");
+                    const std::string k4 = e.OpT("ExpandDims_1", "ExpandDims", {k, e.ConstI32("ExpandDims_1/dim", {0}, true)},
+                                                 {{"Tdim", attr::Type(kI)}});
+                    std::string y = e.OpT("depthwise", "DepthwiseConv2dNative", {x, k4}, ConvAttrs({1, 1, 1, 1}, "VALID"));
+                    y = e.OpT("Squeeze", "Squeeze", {y}, {{"squeeze_dims", attr::IntList({1})}});
+                    e.Output(Bias(e, y, "depthwise_conv1d", 4, 3));
+                  }});
   out->push_back({"separable_conv1d", "SeparableConv1D",
                   "kernel 3, padding valid: ExpandDims to [N,1,W,C], DepthwiseConv2dNative, 1x1 Conv2D, Squeeze",
                   {{"separable_conv1d_input", kF, {6, 2}}}, {{"separable_conv1d", kF, {4, 3}}}, [](Emitter& e) {

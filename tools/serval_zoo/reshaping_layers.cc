@@ -84,6 +84,27 @@ void AddReshapingCases(std::vector<Case>* out) {
                     e.Output(Slice(e, "strided_slice", p, {0, 1, 0, 1, 0}, {0, 0, -1, -1, 0}, {1, 1, 1, 1, 1},
                                    {{"begin_mask", attr::Int(17)}, {"end_mask", attr::Int(19)}}, kF));
                   }});
+  out->push_back({"up_sampling3d", "UpSampling3D",
+                  "size (2, 1, 2): backend.repeat_elements per axis (Split into slices, ConcatV2 of each slice repeated)",
+                  {{"up_sampling3d_input", kF, {2, 2, 2, 1}}}, {{"up_sampling3d", kF, {4, 2, 4, 1}}}, [](Emitter& e) {
+                    e.Layer("up_sampling3d");
+                    std::string x = e.Input(0);
+                    int n = 0;
+                    for (const int axis : {1, 3}) {
+                      const std::string sp = n == 0 ? "split" : "split_1";
+                      const std::string cc = n == 0 ? "concat" : "concat_1";
+                      e.OpT(sp, "Split", {e.ConstI32(sp + "/split_dim", {axis}, true), x}, {{"num_split", attr::Int(2)}});
+                      std::vector<std::string> parts;
+                      for (int i = 0; i < 2; ++i) {
+                        parts.push_back(FunctionBuilder::Ref(e.scope() + "/" + sp, "output", i));
+                        parts.push_back(parts.back());
+                      }
+                      parts.push_back(e.ConstI32(cc + "/axis", {axis}, true));
+                      x = e.OpT(cc, "ConcatV2", parts, {{"N", attr::Int(4)}, {"Tidx", attr::Type(kI)}});
+                      ++n;
+                    }
+                    e.Output(x);
+                  }});
   for (const bool bilinear : {false, true}) {
     out->push_back({bilinear ? "up_sampling2d_bilinear" : "up_sampling2d", "UpSampling2D",
                     std::string("size 2, ") + (bilinear ? "bilinear: ResizeBilinear" : "nearest: ResizeNearestNeighbor") +

@@ -301,4 +301,19 @@ REFS.conv3d_transpose = { build: (W) => seq([2, 2, 2, 2], [L.conv3dTranspose({ f
 REFS.padding_cropping3d = hand('tfjs has no 3D padding/cropping layers: pad each spatial axis by 1, then crop (1,0), (0,1), (1,1)',
   (x) => tf.pad(x, [[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]]).slice([0, 1, 0, 1, 0], [-1, 3, 3, 3, -1]));
 
+REFS.conv1d_causal = {
+  why: 'tfjs conv1d has no causal padding: two zero steps in front, then a valid conv1d, + bias',
+  compute: ([x], W) => [tf.add(tf.conv1d(tf.pad(x, [[0, 0], [2, 0], [0, 0]]), W['conv1d/kernel'], 1, 'valid'), W['conv1d/bias'])],
+};
+REFS.depthwise_conv1d = {
+  why: 'tfjs has no DepthwiseConv1D: tf.depthwiseConv2d over a height-1 image, + bias',
+  compute: ([x], W) => [tf.add(tf.depthwiseConv2d(x.expandDims(1), W['depthwise_conv1d/kernel'].expandDims(0), 1, 'valid').squeeze([1]),
+    W['depthwise_conv1d/bias'])],
+};
+REFS.up_sampling3d = hand('tfjs has no UpSampling3D: every element repeated 2x along depth and 2x along width',
+  (x) => {
+    const rep = (t, axis) => tf.concat(tf.unstack(t, axis).flatMap((s) => [s.expandDims(axis), s.expandDims(axis)]), axis);
+    return rep(rep(x, 1), 3);
+  });
+
 module.exports = { REFS, seq, L };
