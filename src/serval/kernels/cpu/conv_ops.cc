@@ -1,7 +1,11 @@
 // Conv2D and DepthwiseConv2dNative (NHWC) on oneDNN. The filter (HWIO, or HW-C-multiplier for
 // depthwise = a grouped convolution with C groups) is reordered once at load into the layout the
 // primitive prefers when it is constant; one primitive is cached per input shape. Half is
-// computed in float and rounded once.
+// computed in float and rounded once. Conv2D with an input depth that is a multiple G of the
+// filter's in-depth is a grouped convolution (Keras groups=G): output channel o reads input
+// channels [g*I, (g+1)*I) for g = o / (O/G), as TF defines it.
+#include <map>
+#include <mutex>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -31,9 +35,13 @@ Tensor ToFloat(const Tensor& t) {
 }
 
 // The filter's bytes as oneDNN weights: dims {O, I, KH, KW} (or {G, O/G, I/G, KH, KW}).
-memory::desc FilterDesc(int64_t kh, int64_t kw, int64_t c, int64_t o, bool depthwise) {
+memory::desc FilterDesc(int64_t kh, int64_t kw, int64_t c, int64_t o, bool depthwise, int64_t groups = 1) {
   if (depthwise) {  // TF filter [KH, KW, C, M]
     return memory::desc({c, o, 1, kh, kw}, memory::data_type::f32, memory::dims{o, 1, 1, kw * c * o, c * o});
+  }
+  if (groups > 1) {  // TF filter [KH, KW, I, O]; output channel o is in group o / (O/G)
+    return memory::desc({groups, o / groups, c, kh, kw}, memory::data_type::f32,
+                        memory::dims{o / groups, 1, o, kw * c * o, c * o});
   }
   return memory::desc({o, c, kh, kw}, memory::data_type::f32, memory::dims{1, o, kw * c * o, c * o});
 }
@@ -44,9 +52,9 @@ class ConvKernel final : public Kernel {
       : op_(std::move(op)), dt_(dt), p_(std::move(p)), depthwise_(depthwise) {
     if (filter) {
       filter_shape_ = filter->shape();
-      Tensor f = ToFloat(*filter);
-      packer_ =
-          std::make_unique<onednn::WeightPacker>(f, FilterDesc(f.dim(0), f.dim(1), f.dim(2), f.dim(3), depthwise_));
+      filter_ = ToFloat(*filter);
+      packer_ = std::make_unique<onednn::WeightPacker>(
+          filter_, FilterDesc(filter_.dim(0), filter_.dim(1), filter_.dim(2), filter_.dim(3), depthwise_));
     }
   }
 
@@ -64,8 +72,21 @@ class ConvKernel final : public Kernel {
       return InvalidArgument(StrCat(op_, ": input and filter must be 4-D: ", shapes()));
     const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
     const int64_t kh = f.dim(0), kw = f.dim(1), fc = f.dim(2), fo = f.dim(3);
-    if (c != fc) {
-      return InvalidArgument(StrCat(op_, ": input depth must equal filter in_depth (dim 2): ", shapes()));
+    int64_t groups = 1;
+    if (depthwise_) {
+      if (c != fc) {
+        return InvalidArgument(StrCat(op_, ": input depth must equal filter in_depth (dim 2): ", shapes()));
+      }
+    } else {
+      if (fc <= 0 || c % fc != 0) {
+        return InvalidArgument(StrCat(op_, ": input depth must be evenly divisible by filter depth: ", c, " vs ", fc,
+                                      " (", shapes(), ")"));
+      }
+      groups = c / fc;
+      if (fo % groups != 0) {
+        return InvalidArgument(StrCat(op_, ": the number of output channels (", fo,
+                                      ") must be a multiple of the number of groups (", groups, "): ", shapes()));
+      }
     }
     const int64_t oc = depthwise_ ? c * fo : fo;
     SERVAL_ASSIGN_OR_RETURN(
@@ -79,9 +100,13 @@ class ConvKernel final : public Kernel {
       return Status::Ok();
     }
     const bool use_packed = packer_ != nullptr && f.shape() == filter_shape_;
-    const PrimitiveKey key{n, h, w, c, kh, kw, fo};
+    const PrimitiveKey key{n, h, w, c, kh, kw, fc, fo};
+    const onednn::WeightPacker* packer = nullptr;
+    if (use_packed) {
+      SERVAL_ASSIGN_OR_RETURN(packer, Packer(groups));
+    }
     auto entry = (use_packed ? packed_cache_ : plain_cache_).GetOrCreate(key, [&]() {
-      return MakePrimitive(n, h, w, c, kh, kw, fo, oc, rows, cols, use_packed);
+      return MakePrimitive(n, h, w, c, fc, kh, kw, fo, oc, groups, rows, cols, packer);
     });
     if (!entry.ok()) return entry.status();
     const onednn::CachedPrimitive& prim = **entry;
@@ -99,7 +124,7 @@ class ConvKernel final : public Kernel {
         weights = *prim.packed_weights;
       } else {
         ff = ToFloat(f);
-        memory user(FilterDesc(kh, kw, c, fo, depthwise_), eng, const_cast<void*>(ff.raw_data()));
+        memory user(FilterDesc(kh, kw, fc, fo, depthwise_, groups), eng, const_cast<void*>(ff.raw_data()));
         weights = memory(prim.weights_md, eng);
         onednn::Reorder(user, weights);
       }
@@ -122,15 +147,31 @@ class ConvKernel final : public Kernel {
  private:
   using PrimitiveKey = onednn::PrimitiveCache::Key;
 
+  // The packer for a constant filter viewed as `groups` groups (made on first use: the group count
+  // depends on the input depth, unknown at load time).
+  Result<const onednn::WeightPacker*> Packer(int64_t groups) const {
+    if (groups == 1 || depthwise_) return packer_.get();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& p = grouped_packers_[groups];
+    if (p == nullptr) {
+      p = std::make_unique<onednn::WeightPacker>(
+          filter_, FilterDesc(filter_.dim(0), filter_.dim(1), filter_.dim(2), filter_.dim(3), false, groups));
+    }
+    return p.get();
+  }
+
   Result<std::shared_ptr<const onednn::CachedPrimitive>> MakePrimitive(int64_t n, int64_t h, int64_t w, int64_t c,
-                                                                       int64_t kh, int64_t kw, int64_t fo, int64_t oc,
+                                                                       int64_t fc, int64_t kh, int64_t kw, int64_t fo,
+                                                                       int64_t oc, int64_t groups,
                                                                        const WindowDim& rows, const WindowDim& cols,
-                                                                       bool use_packed) const {
+                                                                       const onednn::WeightPacker* packer) const {
     try {
       auto e = std::make_shared<onednn::CachedPrimitive>();
       e->src_md = memory::desc({n, c, h, w}, memory::data_type::f32, memory::format_tag::nhwc);
       e->dst_md = memory::desc({n, oc, rows.out, cols.out}, memory::data_type::f32, memory::format_tag::nhwc);
-      memory::dims wdims = depthwise_ ? memory::dims{c, fo, 1, kh, kw} : memory::dims{fo, c, kh, kw};
+      memory::dims wdims = depthwise_    ? memory::dims{c, fo, 1, kh, kw}
+                           : groups > 1 ? memory::dims{groups, fo / groups, fc, kh, kw}
+                                        : memory::dims{fo, c, kh, kw};
       memory::desc any_w(wdims, memory::data_type::f32, memory::format_tag::any);
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                         e->src_md, any_w, e->dst_md, {p_.stride_h, p_.stride_w},
@@ -140,8 +181,8 @@ class ConvKernel final : public Kernel {
       e->scratchpad_md = pd.scratchpad_desc();
       e->weights_md = pd.weights_desc();
       e->prim = dnnl::convolution_forward(pd);
-      if (use_packed) {
-        SERVAL_ASSIGN_OR_RETURN(e->packed_weights, packer_->Get(e->weights_md));
+      if (packer != nullptr) {
+        SERVAL_ASSIGN_OR_RETURN(e->packed_weights, packer->Get(e->weights_md));
       }
       return std::shared_ptr<const onednn::CachedPrimitive>(e);
     } catch (const dnnl::error& err) {
@@ -154,7 +195,10 @@ class ConvKernel final : public Kernel {
   Conv2DParams p_;
   bool depthwise_;
   TensorShape filter_shape_;
+  Tensor filter_;  // float copy of a constant filter
   std::unique_ptr<onednn::WeightPacker> packer_;
+  mutable std::mutex mu_;
+  mutable std::map<int64_t, std::unique_ptr<onednn::WeightPacker>> grouped_packers_;
   onednn::PrimitiveCache packed_cache_, plain_cache_;
 };
 
@@ -176,6 +220,7 @@ void RegisterConvKernels(runtime::KernelRegistry& r) {
   r.Register("DepthwiseConv2dNative", "T", {DataType::kFloat, DataType::kHalf},
              ConvFactory("DepthwiseConv2dNative", true));
   RegisterConvBackpropInputKernel(r);
+  RegisterSpaceBatchKernels(r);
 }
 
 }  // namespace serval::kernels::cpu

@@ -118,5 +118,8 @@ inline Result<Conv2DParams> ParseConv2DParams(const runtime::KernelInfo& info, c
 
 // conv_backprop_ops.cc; called by RegisterConvKernels.
 void RegisterConvBackpropInputKernel(runtime::KernelRegistry& r);
+// space_batch_ops.cc (SpaceToBatchND, BatchToSpaceND, which tf.nn.depthwise_conv2d wraps around a
+// dilated depthwise convolution); called by RegisterConvKernels.
+void RegisterSpaceBatchKernels(runtime::KernelRegistry& r);
 
 }  // namespace serval::kernels::cpu

@@ -24,6 +24,12 @@ void RegisterCpuKernels(runtime::KernelRegistry& r) {
   RegisterLookupKernels(r);
   RegisterExampleKernels(r);
   RegisterStringKernels(r);
+  RegisterConv3DKernels(r);
+  RegisterPool3DKernels(r);
+  RegisterResizeCubicAreaKernels(r);
+  RegisterBincountKernels(r);
+  RegisterTextKernels(r);
+  RegisterRaggedKernels(r);
 }
 
 const runtime::KernelRegistry& CpuKernelRegistry() {

@@ -27,6 +27,12 @@ void RegisterTensorArrayKernels(runtime::KernelRegistry& r);  // tensor_array_op
 void RegisterLookupKernels(runtime::KernelRegistry& r);       // lookup_ops.cc: hash tables
 void RegisterExampleKernels(runtime::KernelRegistry& r);      // example_ops.cc: ParseExample(V2)
 void RegisterStringKernels(runtime::KernelRegistry& r);       // string_ops.cc: ReadFile, StringJoin, ...
+void RegisterConv3DKernels(runtime::KernelRegistry& r);       // conv3d_ops.cc: Conv3D, Conv3DBackpropInputV2
+void RegisterPool3DKernels(runtime::KernelRegistry& r);       // pool3d_ops.cc: MaxPool3D, AvgPool3D
+void RegisterResizeCubicAreaKernels(runtime::KernelRegistry& r);  // resize_cubic_area_ops.cc: ResizeBicubic, ResizeArea
+void RegisterBincountKernels(runtime::KernelRegistry& r);     // bincount_ops.cc: Bincount, DenseBincount, ...
+void RegisterTextKernels(runtime::KernelRegistry& r);         // text_ops.cc: StringSplitV2, StringNGrams, ...
+void RegisterRaggedKernels(runtime::KernelRegistry& r);       // ragged_ops.cc: RaggedTensorToTensor, SparseToDense
 
 // All of the above, into r.
 void RegisterCpuKernels(runtime::KernelRegistry& r);
