@@ -60,7 +60,6 @@ void AddConvCases(std::vector<Case>* out) {
                               {{"Tblock_shape", attr::Type(kI)}, {"Tcrops", attr::Type(kI)}});
                     e.Output(Bias(e, y, "conv2d", 3, 4));
                   }});
-  out->back().needs = {"SpaceToBatchND", "BatchToSpaceND"};
   out->push_back({"conv1d", "Conv1D", "kernel 3, strides 2, padding valid: ExpandDims / Conv2D / Squeeze",
                   {{"conv1d_input", kF, {9, 3}}}, {{"conv1d", kF, {4, 4}}}, [](Emitter& e) {
                     e.Layer("conv1d");
@@ -193,7 +192,6 @@ void AddConvCases(std::vector<Case>* out) {
                                            {"Tshape", attr::Type(kI)}});
                     e.Output(Bias(e, y, "conv3d_transpose", 3, 5));
                   }});
-  out->back().needs = {"Conv3DBackpropInputV2"};
   out->push_back({"conv2d_groups", "Conv2D", "groups 2: one Conv2D whose filter depth is in_channels / groups",
                   {{"conv2d_input", kF, {4, 4, 4}}}, {{"conv2d", kF, {2, 2, 4}}}, [](Emitter& e) {
                     e.Layer("conv2d");
@@ -202,7 +200,6 @@ void AddConvCases(std::vector<Case>* out) {
                     std::string y = e.OpT(n, "Conv2D", {e.Input(0), k}, ConvAttrs({1, 1, 1, 1}, "VALID"));
                     e.Output(Bias(e, y, "conv2d", 4, 4));
                   }});
-  out->back().needs = {"Conv2D (grouped)"};
   out->push_back({"conv3d", "Conv3D", "2x2x2, strides 1, padding valid",
                   {{"conv3d_input", kF, {3, 3, 3, 2}}}, {{"conv3d", kF, {2, 2, 2, 3}}}, [](Emitter& e) {
                     e.Layer("conv3d");
@@ -212,7 +209,6 @@ void AddConvCases(std::vector<Case>* out) {
                                           {{"strides", attr::IntList({1, 1, 1, 1, 1})}, {"padding", attr::Str("VALID")}});
                     e.Output(Bias(e, y, "conv3d", 3, 5));
                   }});
-  out->back().needs = {"Conv3D"};
 }
 
 }  // namespace serval::zoo

@@ -9,7 +9,6 @@ namespace {
 // TF 2.14 traces it (static rank, dynamic batch), then BiasAdd.
 std::string Tensordot(Emitter& e, const std::string& x, const std::string& kernel, int rank, int64_t units) {
   const DataType i32 = DataType::kInt32;
-  auto T32 = [&] { return Attrs{{"T", attr::Type(i32)}}; };
   std::vector<int32_t> free;
   for (int i = 0; i < rank - 1; ++i) free.push_back(i);
   const std::string axes = e.ConstI32("Tensordot/axes", {rank - 1});
@@ -36,7 +35,6 @@ std::string Tensordot(Emitter& e, const std::string& x, const std::string& kerne
   const std::string cax1 = e.ConstI32("Tensordot/concat_1/axis", {0}, true);
   const std::string outshape = e.Op("Tensordot/concat_1", "ConcatV2", {g, c2, cax1},
                                     {{"N", attr::Int(2)}, {"T", attr::Type(i32)}, {"Tidx", attr::Type(i32)}});
-  (void)T32;
   return e.OpT("Tensordot", "Reshape", {mm, outshape}, {{"Tshape", attr::Type(i32)}});
 }
 
@@ -51,7 +49,7 @@ std::string DenseOps(Emitter& e, const std::string& name, const std::string& x, 
   std::string y;
   if (e.keras3()) {
     const std::string k = e.Weight("kernel", Weights(kernel_key, {in, units}), "Cast");
-    y = e.OpT(rank == 2 ? "MatMul" : "MatMul", rank == 2 ? "MatMul" : "BatchMatMulV2", {x, k});
+    y = e.OpT("MatMul", rank == 2 ? "MatMul" : "BatchMatMulV2", {x, k});
     const std::string b = e.Weight("bias", Weights(name + "/bias", {units}, 0.1), "Add");
     y = e.OpT("Add", "AddV2", {y, b});
   } else if (rank == 2) {

@@ -58,13 +58,11 @@ void AddPoolingCases(std::vector<Case>* out) {
                     e.Output(e.OpT("MaxPool3D", "MaxPool3D", {e.Input(0)},
                                    Pool({1, 2, 2, 2, 1}, {1, 2, 2, 2, 1}, "VALID")));
                   }});
-  out->back().needs = {"MaxPool3D"};
   out->push_back({"average_pooling3d", "AveragePooling3D", "pool 2, strides 2, padding valid",
                   {{"average_pooling3d_input", kF, {4, 4, 4, 2}}}, {{"average_pooling3d", kF, {2, 2, 2, 2}}}, [](Emitter& e) {
                     e.Layer("average_pooling3d");
                     e.Output(e.OpT("AvgPool3D", "AvgPool3D", {e.Input(0)}, Pool({1, 2, 2, 2, 1}, {1, 2, 2, 2, 1}, "VALID")));
                   }});
-  out->back().needs = {"AvgPool3D"};
 }
 
 }  // namespace serval::zoo

@@ -49,7 +49,6 @@ void AddPreprocessingCases(std::vector<Case>* out) {
                       if (hp) a["half_pixel_centers"] = attr::Bool(true);
                       e.Output(e.OpT("resize/" + op, op, {e.Input(0), e.ConstI32("resize/size", {4, 5})}, a));
                     }});
-    if (op == "ResizeBicubic" || op == "ResizeArea") out->back().needs = {op};
   }
   out->push_back({"discretization", "Discretization",
                   "bin_boundaries [-1, 0, 1.5], output_mode int: Bucketize, Cast to int64, Identity",
@@ -85,7 +84,6 @@ void AddPreprocessingCases(std::vector<Case>* out) {
                     e.Output(e.Op("bincount/DenseBincount", "DenseBincount", {x, size, e.Const("bincount/Const_2", no_weights)},
                                   {{"Tidx", attr::Type(kI)}, {"T", attr::Type(kF)}, {"binary_output", attr::Bool(true)}}));
                   }});
-  out->back().needs = {"DenseBincount"};
 }
 
 }  // namespace serval::zoo

@@ -158,7 +158,4 @@ std::string DenseOps(Emitter& e, const std::string& name, const std::string& x, 
 // left out (the importer inlines them). Pointers into `sm`.
 std::vector<const tensorflow::NodeDef*> ReachedNodes(const tensorflow::SavedModel& sm);
 
-// Shape helper for attrs.
-inline PartialShape Dyn(std::vector<int64_t> dims) { return PartialShape(std::move(dims)); }
-
 }  // namespace serval::zoo
