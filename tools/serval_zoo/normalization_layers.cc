@@ -117,7 +117,6 @@ void AddNormalizationCases(std::vector<Case>* out) {
                     const std::string b = e.Weight("beta", Weights("layer_normalization/beta", {6}, 0.2), "add");
                     e.Output(e.OpT("add", "AddV2", {m, b}));
                   }, 1e-4, 1e-5});
-  out->back().needs = {"FusedBatchNormV3 (is_training=true, NCHW; Keras 2 only)"};
   out->push_back({"unit_normalization", "UnitNormalization", "axis -1: tf.linalg.l2_normalize (Square, Sum, Maximum, Rsqrt, Mul)",
                   {{"unit_normalization_input", kF, {5}}}, {{"unit_normalization", kF, {5}}}, [](Emitter& e) {
                     e.Layer("unit_normalization");
