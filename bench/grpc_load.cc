@@ -89,7 +89,9 @@ serval::Result<serval::loader::Signature> FetchSignature(const Options& o, tfs::
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   grpc::Status s = stub.GetModelMetadata(&ctx, req, &resp);
-  if (!s.ok()) return serval::Unavailable("GetModelMetadata: " + s.error_message());
+  if (!s.ok()) {
+    return serval::Status(static_cast<serval::StatusCode>(s.error_code()), "GetModelMetadata: " + s.error_message());
+  }
   tfs::SignatureDefMap map;
   auto it = resp.metadata().find("signature_def");
   if (it == resp.metadata().end() || !it->second.UnpackTo(&map)) {
