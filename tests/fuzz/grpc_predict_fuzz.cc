@@ -7,6 +7,7 @@
 // does; decoded tensors are also checked against the declared shapes (Session::Run's test).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -94,6 +95,10 @@ const Models& Load() {
       if (!model.ok()) continue;
       for (const Signature& sig : (*model)->signatures) m->by_name[name][sig.key] = sig;
     }
+    size_t signatures = 0;
+    for (const auto& [name, sigs] : m->by_name) signatures += sigs.size();
+    std::fprintf(stderr, "grpc_predict_fuzz: %zu signatures of %zu models (fixtures from %s)\n", signatures,
+                 m->by_name.size(), root.c_str());
     return m;
   }();
   return *models;
