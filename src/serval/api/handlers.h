@@ -12,6 +12,7 @@
 
 #include "serval/api/router.h"
 #include "serval/base/status.h"
+#include "serval/monitoring/serving_metrics.h"
 #include "serval/servable/servable_manager.h"
 
 namespace serval::api {
@@ -20,6 +21,7 @@ struct HttpReply {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  Status error = Status::Ok();  // what ErrorReply was built from (OK otherwise), for metrics and logs
 };
 
 using Clock = std::chrono::steady_clock;
@@ -36,10 +38,12 @@ HttpReply HandleModelStatus(const servable::ServableManager& manager, const Rout
 HttpReply HandleModelMetadata(const servable::ServableManager& manager, const Route& route);
 // `deadline`: --rest_api_timeout_in_ms from when the request arrived; a run that ends after it
 // gives DEADLINE_EXCEEDED (504), like TF Serving's RunOptions.timeout_in_ms.
+// `scope` (optional) receives the version, signature, example count and model run time.
 HttpReply HandlePredict(const servable::ServableManager& manager, const Route& route, std::string_view body,
-                        Clock::time_point deadline);
+                        Clock::time_point deadline, monitoring::RequestScope* scope = nullptr);
 HttpReply HandleClassifyRegress(const servable::ServableManager& manager, const Route& route,
-                                std::string_view body, Clock::time_point deadline);
+                                std::string_view body, Clock::time_point deadline,
+                                monitoring::RequestScope* scope = nullptr);
 HttpReply HandleHealthReady(const servable::ServableManager& manager);
 
 }  // namespace serval::api

@@ -51,6 +51,7 @@ HttpReply ErrorReply(const Status& status) {
   HttpReply reply;
   reply.status = HttpStatusFor(status.code());
   reply.body = codec::WriteErrorBody(CapStatus(status));
+  reply.error = status;
   return reply;
 }
 

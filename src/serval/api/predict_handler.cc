@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "serval/api/handlers.h"
+#include "serval/api/request_metrics.h"
 #include "serval/codec/tfs_json.h"
 #include "serval/loader/saved_model.h"
 #include "serval/session/session.h"
@@ -31,8 +32,9 @@ Status CheckDeadline(Clock::time_point deadline) {
 }  // namespace
 
 HttpReply HandlePredict(const servable::ServableManager& manager, const Route& route, std::string_view body,
-                        Clock::time_point deadline) {
+                        Clock::time_point deadline, monitoring::RequestScope* scope) {
   auto handle = manager.Get(route.model, route.version, route.label);
+  NoteLookup(scope, manager, route.model, handle);
   if (!handle.ok()) {
     return ErrorReply(handle.status().WithContext(ModelContext(route.model, route.version, route.label)));
   }
@@ -47,6 +49,7 @@ HttpReply HandlePredict(const servable::ServableManager& manager, const Route& r
     return base_lookup(name);
   };
   auto request = codec::ParsePredictRequest(body, lookup);
+  if (scope) scope->set_signature(signature_name);
   if (!request.ok()) {
     return ErrorReply(request.status().WithContext(ModelContext(loaded.name, loaded.version, {}, signature_name)));
   }
@@ -59,7 +62,7 @@ HttpReply HandlePredict(const servable::ServableManager& manager, const Route& r
   // No shape check here: TF Serving feeds whatever shape arrives and lets the graph decide
   // (its own README sends [1.0, 2.0, 5.0] to a [-1,1] input). Session::Run adds the signature's
   // shape and a batch-dimension hint to the error when such a request fails.
-  auto outputs = loaded.Run(signature_name, std::move(request->inputs));
+  auto outputs = TimedRun(scope, loaded, signature_name, std::move(request->inputs));
   if (!outputs.ok()) return ErrorReply(RunContext(outputs.status(), loaded, signature_name));
   if (Status s = CheckDeadline(deadline); !s.ok()) {
     return ErrorReply(s.WithContext(ModelContext(loaded.name, loaded.version, {}, signature_name)));
@@ -74,9 +77,11 @@ HttpReply HandlePredict(const servable::ServableManager& manager, const Route& r
 }
 
 HttpReply HandleClassifyRegress(const servable::ServableManager& manager, const Route& route,
-                                std::string_view body, Clock::time_point deadline) {
+                                std::string_view body, Clock::time_point deadline,
+                                monitoring::RequestScope* scope) {
   const bool classify = route.kind == RouteKind::kClassify;
   auto handle = manager.Get(route.model, route.version, route.label);
+  NoteLookup(scope, manager, route.model, handle);
   if (!handle.ok()) {
     return ErrorReply(handle.status().WithContext(ModelContext(route.model, route.version, route.label)));
   }
@@ -88,6 +93,10 @@ HttpReply HandleClassifyRegress(const servable::ServableManager& manager, const 
     return ErrorReply(request.status().WithContext(ModelContext(loaded.name, loaded.version)));
   }
   const std::string& signature_name = request->signature_name;
+  if (scope) {
+    scope->set_signature(signature_name);
+    scope->set_example_count(static_cast<int64_t>(request->serialized_examples.size()));
+  }
   auto context = [&] { return ModelContext(loaded.name, loaded.version, {}, signature_name); };
 
   auto found = codec::LookupIn(session.model())(signature_name);
@@ -115,7 +124,7 @@ HttpReply HandleClassifyRegress(const servable::ServableManager& manager, const 
 
   std::map<std::string, Tensor> inputs;
   inputs.emplace(signature.inputs[0].key, std::move(examples));
-  auto outputs = loaded.Run(signature_name, std::move(inputs));
+  auto outputs = TimedRun(scope, loaded, signature_name, std::move(inputs));
   if (!outputs.ok()) return ErrorReply(RunContext(outputs.status(), loaded, signature_name));
   if (Status s = CheckDeadline(deadline); !s.ok()) return ErrorReply(s.WithContext(context()));
 

@@ -22,10 +22,13 @@
 #include <vector>
 
 #include "serval/api/handlers.h"
+#include "serval/api/request_metrics.h"
 #include "serval/api/router.h"
 #include "serval/api/status_mapping.h"
 #include "serval/base/logging.h"
 #include "serval/codec/tfs_json.h"
+#include "serval/monitoring/access_log.h"
+#include "serval/monitoring/serving_metrics.h"
 
 namespace serval::api {
 
@@ -195,6 +198,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnReadError(beast::error_code ec) {
+    if (!parser_->is_header_done()) received_ = Clock::now();  // for the access log's latency
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
         ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
       return Close();
@@ -222,9 +226,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Send(std::move(reply), req.keep_alive() && !worker_.stopping, gzip, req.version());
   }
 
+  // The model API routes are recorded in the serving metrics (one RequestScope each).
   HttpReply Dispatch(http::request<http::string_body>& req) {
+    Route route = MatchRoute(req.method_string(), req.target(), server_.options.metrics_path);
+    const char* api = nullptr;
+    switch (route.kind) {
+      case RouteKind::kModelStatus: api = monitoring::kGetModelStatus; break;
+      case RouteKind::kModelMetadata: api = monitoring::kGetModelMetadata; break;
+      case RouteKind::kPredict: api = monitoring::kPredict; break;
+      case RouteKind::kClassify: api = monitoring::kClassify; break;
+      case RouteKind::kRegress: api = monitoring::kRegress; break;
+      default: return DispatchRoute(req, route, nullptr);
+    }
+    monitoring::RequestScope scope(monitoring::kRest, api);
+    if (route.version) scope.set_version(*route.version);
+    HttpReply reply = DispatchRoute(req, route, &scope);
+    scope.Finish(reply.error);
+    return reply;
+  }
+
+  HttpReply DispatchRoute(http::request<http::string_body>& req, const Route& route,
+                          monitoring::RequestScope* scope) {
     const RestOptions& opt = server_.options;
-    Route route = MatchRoute(req.method_string(), req.target(), opt.metrics_path);
     switch (route.kind) {
       case RouteKind::kNotDispatched: {
         HttpReply r;
@@ -248,8 +271,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       default: break;
     }
-    if (route.kind == RouteKind::kModelStatus) return HandleModelStatus(*server_.manager, route);
-    if (route.kind == RouteKind::kModelMetadata) return HandleModelMetadata(*server_.manager, route);
+    if (route.kind == RouteKind::kModelStatus || route.kind == RouteKind::kModelMetadata) {
+      NoteModelName(scope, *server_.manager, route.model);
+      if (route.kind == RouteKind::kModelStatus) return HandleModelStatus(*server_.manager, route);
+      return HandleModelMetadata(*server_.manager, route);
+    }
 
     // POST with a body.
     std::string inflated;
@@ -265,8 +291,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       body = inflated;
     }
     auto deadline = received_ + std::chrono::milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : (int64_t{1} << 40));
-    if (route.kind == RouteKind::kPredict) return HandlePredict(*server_.manager, route, body, deadline);
-    return HandleClassifyRegress(*server_.manager, route, body, deadline);
+    if (route.kind == RouteKind::kPredict) return HandlePredict(*server_.manager, route, body, deadline, scope);
+    return HandleClassifyRegress(*server_.manager, route, body, deadline, scope);
   }
 
   void Send(HttpReply reply, bool keep_alive, bool gzip, unsigned version) {
@@ -288,6 +314,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->body() = std::move(reply.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
+    if (monitoring::AccessLog* log = monitoring::GlobalAccessLog()) {
+      WriteAccessLog(*log, reply.status, res->body().size());
+    }
     stream_.expires_after(std::chrono::seconds(30));
     http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
       if (ec) return self->Close();
@@ -295,6 +324,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (keep_alive || self->worker_.stopping) return self->Close();  // shutting down: no linger
       self->LingeringClose();
     });
+  }
+
+  void WriteAccessLog(monitoring::AccessLog& log, int status, size_t bytes_out) {
+    const auto& req = parser_->get();  // engaged from ReadHeader on; fields empty if it never parsed
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    std::string peer = "-";
+    if (!ec) {
+      std::string ip = remote.address().to_string();
+      peer = (remote.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(remote.port());
+    }
+    const std::string code = std::to_string(status);
+    monitoring::AccessRecord r;
+    r.peer = peer;
+    r.entrypoint = monitoring::kRest;
+    r.method = std::string_view(req.method_string().data(), req.method_string().size());
+    r.target = std::string_view(req.target().data(), req.target().size());
+    r.status = code;
+    r.latency = Clock::now() - received_;
+    r.bytes_in = req.body().size();
+    r.bytes_out = bytes_out;
+    log.Write(r);
   }
 
   // A reply after which the connection is closed (errors before or while reading the body).

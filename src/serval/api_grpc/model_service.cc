@@ -2,6 +2,8 @@
 #include <google/protobuf/text_format.h>
 
 #include "serval/api/handlers.h"
+#include "serval/api/request_metrics.h"
+#include "serval/api_grpc/call_metrics.h"
 #include "serval/api_grpc/services.h"
 #include "serval/base/strings.h"
 #include "serval/servable/model_config.h"
@@ -12,10 +14,11 @@ namespace {
 namespace tfs = tensorflow::serving;
 
 Status DoGetModelStatus(const servable::ServableManager& manager, const tfs::GetModelStatusRequest& request,
-                        tfs::GetModelStatusResponse* response) {
+                        tfs::GetModelStatusResponse* response, monitoring::RequestScope* scope) {
   if (!request.has_model_spec()) return InvalidArgument("Missing ModelSpec");
   const tfs::ModelSpec& spec = request.model_spec();
   const std::string& name = spec.name();
+  api::NoteModelName(scope, manager, name);
   std::optional<int64_t> version;
   std::optional<std::string> label;
   if (spec.version_choice_case() == tfs::ModelSpec::kVersion) version = spec.version().value();
@@ -25,6 +28,7 @@ Status DoGetModelStatus(const servable::ServableManager& manager, const tfs::Get
     if (!handle.ok()) return handle.status().WithContext(api::ModelContext(name, {}, label));
     version = (*handle)->version;
   }
+  if (version) scope->set_version(*version);
   auto statuses = manager.GetStatus(name, version);
   if (!statuses.ok()) return statuses.status().WithContext(api::ModelContext(name, version, label));
   for (const servable::VersionStatus& vs : *statuses) {
@@ -40,13 +44,20 @@ Status DoGetModelStatus(const servable::ServableManager& manager, const tfs::Get
 
 }  // namespace
 
-grpc::Status ModelServiceImpl::GetModelStatus(grpc::ServerContext*, const tfs::GetModelStatusRequest* request,
+grpc::Status ModelServiceImpl::GetModelStatus(grpc::ServerContext* context, const tfs::GetModelStatusRequest* request,
                                               tfs::GetModelStatusResponse* response) {
-  return ToGrpcStatus(DoGetModelStatus(*manager_, *request, response));
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kGetModelStatus);
+  const Status status = DoGetModelStatus(*manager_, *request, response, &scope);
+  return FinishCall(context, scope, start, "/tensorflow.serving.ModelService/GetModelStatus", status, *request,
+                    *response);
 }
 
-grpc::Status ModelServiceImpl::HandleReloadConfigRequest(grpc::ServerContext*, const tfs::ReloadConfigRequest* request,
+grpc::Status ModelServiceImpl::HandleReloadConfigRequest(grpc::ServerContext* context,
+                                                         const tfs::ReloadConfigRequest* request,
                                                          tfs::ReloadConfigResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kReloadConfig);
   Status status = [&]() -> Status {
     if (!reload_) return Unimplemented("HandleReloadConfigRequest is not available on this server");
     // One parser for both paths: the config goes through the same text-format reader and checks
@@ -61,7 +72,8 @@ grpc::Status ModelServiceImpl::HandleReloadConfigRequest(grpc::ServerContext*, c
   }();
   response->mutable_status()->set_error_code(static_cast<tensorflow::error::Code>(static_cast<int>(status.code())));
   response->mutable_status()->set_error_message(status.message());
-  return ToGrpcStatus(status);
+  return FinishCall(context, scope, start, "/tensorflow.serving.ModelService/HandleReloadConfigRequest", status,
+                    *request, *response);
 }
 
 }  // namespace serval::api_grpc

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "serval/api/handlers.h"
+#include "serval/api/request_metrics.h"
+#include "serval/api_grpc/call_metrics.h"
 #include "serval/api/status_mapping.h"
 #include "serval/api_grpc/predict_request.h"
 #include "serval/api_grpc/services.h"
@@ -41,8 +43,10 @@ Spec DecodeSpec(const tfs::ModelSpec& s) {
   return out;
 }
 
-Result<servable::ServableHandle> Lookup(const servable::ServableManager& manager, const Spec& spec) {
+Result<servable::ServableHandle> Lookup(const servable::ServableManager& manager, const Spec& spec,
+                                        monitoring::RequestScope* scope) {
   auto handle = manager.Get(spec.name, spec.version, spec.label);
+  api::NoteLookup(scope, manager, spec.name, handle);
   if (!handle.ok()) return handle.status().WithContext(api::ModelContext(spec.name, spec.version, spec.label));
   return handle;
 }
@@ -64,10 +68,11 @@ Status RunContext(const Status& s, const servable::LoadedModel& m, const std::st
 }
 
 Status DoPredict(const servable::ServableManager& manager, bool tensor_content, const tfs::PredictRequest& request,
-                 tfs::PredictResponse* response) {
+                 tfs::PredictResponse* response, monitoring::RequestScope* scope) {
   if (!request.has_model_spec()) return InvalidArgument("Missing ModelSpec");
   const Spec spec = DecodeSpec(request.model_spec());
-  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec));
+  scope->set_signature(spec.signature);
+  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec, scope));
   const servable::LoadedModel& loaded = *handle;
   const session::Session& session = *loaded.session;
   const loader::Signature* signature = session.FindSignature(spec.signature);
@@ -80,7 +85,7 @@ Status DoPredict(const servable::ServableManager& manager, bool tensor_content, 
   auto decoded = DecodePredictRequest(request, *signature);
   if (!decoded.ok()) return decoded.status().WithContext(context());
 
-  auto outputs = loaded.Run(spec.signature, std::move(decoded->inputs), decoded->output_filter);
+  auto outputs = api::TimedRun(scope, loaded, spec.signature, std::move(decoded->inputs), decoded->output_filter);
   if (!outputs.ok()) return RunContext(outputs.status(), loaded, spec.signature);
   for (const auto& [alias, tensor] : *outputs) {
     tensorflow::TensorProto& proto = (*response->mutable_outputs())[alias];
@@ -120,7 +125,8 @@ Result<Tensor> SerializedExamples(const tfs::Input& input) {
 
 // Runs one classify (classification != nullptr) or regress signature over serialized examples.
 Status RunExamples(const servable::LoadedModel& loaded, const std::string& signature_name, const Tensor& examples,
-                   tfs::ClassificationResult* classification, tfs::RegressionResult* regression) {
+                   tfs::ClassificationResult* classification, tfs::RegressionResult* regression,
+                   monitoring::RequestScope* scope) {
   const bool classify = classification != nullptr;
   const session::Session& session = *loaded.session;
   auto context = [&] { return Context(loaded, signature_name); };
@@ -143,7 +149,7 @@ Status RunExamples(const servable::LoadedModel& loaded, const std::string& signa
   const int64_t n = examples.shape().num_elements();
   std::map<std::string, Tensor> inputs;
   inputs.emplace(signature->inputs[0].key, examples);
-  auto outputs = loaded.Run(signature_name, std::move(inputs));
+  auto outputs = api::TimedRun(scope, loaded, signature_name, std::move(inputs));
   if (!outputs.ok()) return RunContext(outputs.status(), loaded, signature_name);
   if (classify) {
     auto results = codec::ClassificationsFromOutputs(*outputs, n);
@@ -166,17 +172,19 @@ Status RunExamples(const servable::LoadedModel& loaded, const std::string& signa
 
 template <typename Request, typename Response>
 Status DoClassifyRegress(const servable::ServableManager& manager, const Request& request, Response* response,
-                         bool classify) {
+                         monitoring::RequestScope* scope) {
   if (!request.has_model_spec()) return InvalidArgument("Missing ModelSpec");
   const Spec spec = DecodeSpec(request.model_spec());
-  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec));
+  scope->set_signature(spec.signature);
+  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec, scope));
   auto examples = SerializedExamples(request.input());
   if (!examples.ok()) return examples.status().WithContext(Context(*handle, spec.signature));
+  scope->set_example_count(examples->shape().num_elements());
   Status s;
   if constexpr (std::is_same_v<Response, tfs::ClassificationResponse>) {
-    s = RunExamples(*handle, spec.signature, *examples, response->mutable_result(), nullptr);
+    s = RunExamples(*handle, spec.signature, *examples, response->mutable_result(), nullptr, scope);
   } else {
-    s = RunExamples(*handle, spec.signature, *examples, nullptr, response->mutable_result());
+    s = RunExamples(*handle, spec.signature, *examples, nullptr, response->mutable_result(), scope);
   }
   SERVAL_RETURN_IF_ERROR(s);
   FillSpec(*handle, spec.signature, response->mutable_model_spec());
@@ -184,7 +192,7 @@ Status DoClassifyRegress(const servable::ServableManager& manager, const Request
 }
 
 Status DoMultiInference(const servable::ServableManager& manager, const tfs::MultiInferenceRequest& request,
-                        tfs::MultiInferenceResponse* response) {
+                        tfs::MultiInferenceResponse* response, monitoring::RequestScope* scope) {
   if (request.tasks_size() == 0) return InvalidArgument("MultiInferenceRequest must specify at least one task.");
   const Spec first = DecodeSpec(request.tasks(0).model_spec());
   std::set<std::string> signatures;
@@ -201,18 +209,19 @@ Status DoMultiInference(const servable::ServableManager& manager, const tfs::Mul
     }
   }
   // One version for every task (the first task's choice), so results agree with each other.
-  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, first));
+  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, first, scope));
   auto examples = SerializedExamples(request.input());
   if (!examples.ok()) return examples.status().WithContext(Context(*handle));
+  scope->set_example_count(examples->shape().num_elements());
   for (const auto& task : request.tasks()) {
     const Spec spec = DecodeSpec(task.model_spec());
     tfs::InferenceResult* result = response->add_results();
     if (task.method_name() == kClassifyMethod) {
       SERVAL_RETURN_IF_ERROR(
-          RunExamples(*handle, spec.signature, *examples, result->mutable_classification_result(), nullptr));
+          RunExamples(*handle, spec.signature, *examples, result->mutable_classification_result(), nullptr, scope));
     } else {
       SERVAL_RETURN_IF_ERROR(
-          RunExamples(*handle, spec.signature, *examples, nullptr, result->mutable_regression_result()));
+          RunExamples(*handle, spec.signature, *examples, nullptr, result->mutable_regression_result(), scope));
     }
     FillSpec(*handle, spec.signature, result->mutable_model_spec());
   }
@@ -220,7 +229,7 @@ Status DoMultiInference(const servable::ServableManager& manager, const tfs::Mul
 }
 
 Status DoGetModelMetadata(const servable::ServableManager& manager, const tfs::GetModelMetadataRequest& request,
-                          tfs::GetModelMetadataResponse* response) {
+                          tfs::GetModelMetadataResponse* response, monitoring::RequestScope* scope) {
   if (!request.has_model_spec()) return InvalidArgument("Missing ModelSpec");
   if (request.metadata_field_size() == 0) {
     return InvalidArgument("GetModelMetadataRequest must specify at least one metadata_field");
@@ -229,7 +238,7 @@ Status DoGetModelMetadata(const servable::ServableManager& manager, const tfs::G
     if (field != "signature_def") return InvalidArgument(StrCat("Metadata field ", field, " is not supported"));
   }
   Spec spec = DecodeSpec(request.model_spec());
-  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec));
+  SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec, scope));
   tfs::SignatureDefMap signatures;
   for (const auto& [key, def] : handle->session->model().meta_graph.signature_def()) {
     (*signatures.mutable_signature_def())[key] = def;
@@ -248,30 +257,54 @@ grpc::Status ToGrpcStatus(const Status& status) {
                       api::CapMessage(status.message(), kMaxGrpcErrorBytes));
 }
 
-grpc::Status PredictionServiceImpl::Predict(grpc::ServerContext*, const tfs::PredictRequest* request,
-                                            tfs::PredictResponse* response) {
-  return ToGrpcStatus(DoPredict(*manager_, tensor_content_, *request, response));
+grpc::Status PredictionServiceImpl::Predict(grpc::ServerContext* context,
+                                           const tfs::PredictRequest* request,
+                                           tfs::PredictResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kPredict);
+  const Status status = DoPredict(*manager_, tensor_content_, *request, response, &scope);
+  return FinishCall(context, scope, start, "/tensorflow.serving.PredictionService/Predict", status, *request,
+                    *response);
 }
 
-grpc::Status PredictionServiceImpl::Classify(grpc::ServerContext*, const tfs::ClassificationRequest* request,
-                                             tfs::ClassificationResponse* response) {
-  return ToGrpcStatus(DoClassifyRegress(*manager_, *request, response, /*classify=*/true));
+grpc::Status PredictionServiceImpl::Classify(grpc::ServerContext* context,
+                                            const tfs::ClassificationRequest* request,
+                                            tfs::ClassificationResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kClassify);
+  const Status status = DoClassifyRegress(*manager_, *request, response, &scope);
+  return FinishCall(context, scope, start, "/tensorflow.serving.PredictionService/Classify", status, *request,
+                    *response);
 }
 
-grpc::Status PredictionServiceImpl::Regress(grpc::ServerContext*, const tfs::RegressionRequest* request,
-                                            tfs::RegressionResponse* response) {
-  return ToGrpcStatus(DoClassifyRegress(*manager_, *request, response, /*classify=*/false));
+grpc::Status PredictionServiceImpl::Regress(grpc::ServerContext* context,
+                                           const tfs::RegressionRequest* request,
+                                           tfs::RegressionResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kRegress);
+  const Status status = DoClassifyRegress(*manager_, *request, response, &scope);
+  return FinishCall(context, scope, start, "/tensorflow.serving.PredictionService/Regress", status, *request,
+                    *response);
 }
 
-grpc::Status PredictionServiceImpl::MultiInference(grpc::ServerContext*, const tfs::MultiInferenceRequest* request,
-                                                   tfs::MultiInferenceResponse* response) {
-  return ToGrpcStatus(DoMultiInference(*manager_, *request, response));
+grpc::Status PredictionServiceImpl::MultiInference(grpc::ServerContext* context,
+                                                  const tfs::MultiInferenceRequest* request,
+                                                  tfs::MultiInferenceResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kMultiInference);
+  const Status status = DoMultiInference(*manager_, *request, response, &scope);
+  return FinishCall(context, scope, start, "/tensorflow.serving.PredictionService/MultiInference", status, *request,
+                    *response);
 }
 
-grpc::Status PredictionServiceImpl::GetModelMetadata(grpc::ServerContext*,
-                                                     const tfs::GetModelMetadataRequest* request,
-                                                     tfs::GetModelMetadataResponse* response) {
-  return ToGrpcStatus(DoGetModelMetadata(*manager_, *request, response));
+grpc::Status PredictionServiceImpl::GetModelMetadata(grpc::ServerContext* context,
+                                                    const tfs::GetModelMetadataRequest* request,
+                                                    tfs::GetModelMetadataResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  monitoring::RequestScope scope(monitoring::kGrpc, monitoring::kGetModelMetadata);
+  const Status status = DoGetModelMetadata(*manager_, *request, response, &scope);
+  return FinishCall(context, scope, start, "/tensorflow.serving.PredictionService/GetModelMetadata", status, *request,
+                    *response);
 }
 
 }  // namespace serval::api_grpc

@@ -7,6 +7,7 @@
 
 #include "serval/base/logging.h"
 #include "serval/base/strings.h"
+#include "serval/servable/batching_config.h"
 #include "tensorflow_serving/config/model_server_config.pb.h"
 
 namespace serval::servable {
@@ -35,6 +36,8 @@ bool IsControl(char c) {
   auto u = static_cast<unsigned char>(c);
   return u < 0x20 || u == 0x7f;
 }
+
+std::string Quote(const std::string& s);
 
 Status ConvertModel(const pb::ModelConfig& in, ModelConfig& out) {
   out.name = in.name();
@@ -66,6 +69,13 @@ Status ConvertModel(const pb::ModelConfig& in, ModelConfig& out) {
     }
   }
   for (const auto& [label, version] : in.version_labels()) out.version_labels[label] = version;
+  if (in.has_serval_batching_parameters()) {
+    auto batching = BatchingOptionsFromProto(in.serval_batching_parameters());
+    if (!batching.ok()) {
+      return InvalidArgument(StrCat("model ", Quote(out.name), ": serval_batching_parameters: ", batching.status().message()));
+    }
+    out.batching = *batching;
+  }
   return ValidateModelConfig(out);
 }
 

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "serval/base/status.h"
+#include "serval/batching/batching_options.h"
 
 namespace serval::servable {
 
@@ -25,6 +27,9 @@ struct ModelConfig {
   std::string base_path;
   VersionPolicy policy;
   std::map<std::string, int64_t> version_labels;  // label -> version
+  // Serval extension: this model's own BatchingParameters (serval_batching_parameters), used
+  // instead of --batching_parameters_file's when batching is on. Applies to versions loaded after.
+  std::optional<batching::BatchingOptions> batching;
 };
 
 // Parses a ModelServerConfig in protobuf text format (TF Serving's model_config_list). Errors

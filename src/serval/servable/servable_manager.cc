@@ -10,6 +10,8 @@
 #include "serval/base/logging.h"
 #include "serval/base/strings.h"
 #include "serval/loader/version_dirs.h"
+#include "serval/monitoring/serving_metrics.h"
+#include "serval/servable/resident_bytes.h"
 
 namespace serval::servable {
 
@@ -115,6 +117,7 @@ void ServableManager::UnloadAll(Model& m) {
     ver.state = VersionState::kUnloading;
     ver.handle.reset();  // requests still holding the handle keep the session alive
     ver.state = VersionState::kEnd;
+    monitoring::RecordModelUnload(m.config.name, v);
     SERVAL_LOG_INFO(StrCat("Unloaded ", ModelVersion(m.config.name, v)));
   }
 }
@@ -296,6 +299,8 @@ void ServableManager::PollModel(Model& m, bool rescan) {
     auto loaded_or = LoadVersion(config, v, dir);
     const auto end = Clock::now();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
+    monitoring::RecordModelLoad(name, v, dir, loaded_or.status(), end - start,
+                                loaded_or.ok() ? EstimateResidentBytes(*(*loaded_or)->session) : -1);
     if (loaded_or.ok()) {
       std::shared_ptr<LoadedModel> loaded = std::move(loaded_or).value();
       {
@@ -354,6 +359,7 @@ void ServableManager::PollModel(Model& m, bool rescan) {
       ver.state = VersionState::kEnd;
       ver.error = Status::Ok();
     }
+    monitoring::RecordModelUnload(name, v);
     SERVAL_LOG_INFO(StrCat("Unloaded ", ModelVersion(name, v), " (no longer in its version policy)"));
   }
 }

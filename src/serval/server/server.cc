@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <google/protobuf/text_format.h>
+
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -10,7 +12,14 @@
 #include "serval/base/file.h"
 #include "serval/base/logging.h"
 #include "serval/base/strings.h"
+#include "serval/servable/batching_config.h"
+#include "serval/servable/batching_metrics.h"
+#include "serval/servable/batching_runner.h"
+#include "serval/monitoring/access_log.h"
+#include "serval/monitoring/metrics.h"
+#include "serval/monitoring/serving_metrics.h"
 #include "serval/servable/model_config.h"
+#include "tensorflow_serving/config/monitoring_config.pb.h"
 #ifdef SERVAL_WITH_GRPC
 // model_server_config.pb.h (through the generated gRPC headers) declares deprecated enum values.
 #pragma GCC diagnostic push
@@ -44,6 +53,25 @@ Result<std::vector<servable::ModelConfig>> ReadConfigFile(const std::string& pat
   return servable::ParseModelServerConfig(*text, path);
 }
 
+// --monitoring_config_file (TF Serving's MonitoringConfig text proto) → the Prometheus path, or
+// "" when prometheus_config.enable is false.
+Result<std::string> ReadMonitoringConfig(const std::string& path) {
+  SERVAL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, uint64_t{1} << 20));
+  tensorflow::serving::MonitoringConfig config;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &config)) {
+    return InvalidArgument(StrCat("'", path, "' is not a MonitoringConfig text proto (expected e.g. ",
+                                  "prometheus_config { enable: true path: \"/monitoring/prometheus/metrics\" })"));
+  }
+  if (!config.prometheus_config().enable()) return std::string();
+  std::string metrics_path = config.prometheus_config().path();
+  if (metrics_path.empty()) metrics_path = "/monitoring/prometheus/metrics";
+  if (metrics_path[0] != '/') {
+    return InvalidArgument(
+        StrCat("'", path, "': prometheus_config.path must start with '/', got '", metrics_path, "'"));
+  }
+  return metrics_path;
+}
+
 // Logs the models that have no AVAILABLE version after their first load attempt.
 void ReportModelStates(const servable::ServableManager& manager) {
   for (const std::string& name : manager.ModelNames()) {
@@ -67,6 +95,26 @@ void ReportModelStates(const servable::ServableManager& manager) {
   }
 }
 
+// --enable_batching: one shared scheduler; each loaded version gets its queues in a prepare step.
+Status AddBatching(const ServerOptions& o, servable::ManagerOptions& mo) {
+  if (!o.enable_batching) return Status::Ok();
+  servable::BatchingSetup setup;
+  if (!o.batching_parameters_file.empty()) {
+    SERVAL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o.batching_parameters_file));
+    SERVAL_ASSIGN_OR_RETURN(setup.defaults,
+                            servable::ParseBatchingParameters(text, o.batching_parameters_file));
+  }
+  setup.per_model_files = o.enable_per_model_batching_parameters;
+  servable::RegisterBatchingMetrics();
+  setup.on_batch = servable::RecordBatchMetrics;
+  setup.scheduler = std::make_shared<batching::BatchScheduler>(static_cast<int>(setup.defaults.num_batch_threads));
+  SERVAL_LOG_INFO(StrCat("Batching on: max_batch_size ", setup.defaults.max_batch_size, ", batch_timeout_micros ",
+                         setup.defaults.batch_timeout_micros, ", max_enqueued_batches ",
+                         setup.defaults.max_enqueued_batches, ", ", setup.scheduler->num_threads(), " batch threads"));
+  mo.prepare.push_back(servable::MakeBatchingStep(std::move(setup)));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
@@ -74,6 +122,19 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   std::unique_ptr<Server> server(new Server(options));
   const ServerOptions& o = server->options_;
+
+  std::string metrics_path;
+  if (!o.monitoring_config_file.empty()) {
+    auto parsed = ReadMonitoringConfig(o.monitoring_config_file);
+    if (!parsed.ok()) return parsed.status().WithContext("--monitoring_config_file");
+    metrics_path = std::move(*parsed);
+  }
+  if (!o.access_log_file.empty()) {
+    auto log = monitoring::AccessLog::Open(o.access_log_file);
+    if (!log.ok()) return log.status();
+    monitoring::SetGlobalAccessLog(std::move(*log));
+  }
+  monitoring::RegisterServingMetrics();  // every metric is listed from the first scrape on
 
   std::vector<servable::ModelConfig> models;
   if (!o.model_config_file.empty()) {
@@ -96,6 +157,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   mo.file_system_poll_wait_seconds = o.file_system_poll_wait_seconds;
   mo.session.tags = SplitTags(o.saved_model_tags);
   if (mo.session.tags.empty()) return InvalidArgument("--saved_model_tags names no tag");
+  SERVAL_RETURN_IF_ERROR(AddBatching(o, mo).WithContext("--batching_parameters_file"));
   server->manager_ = std::make_unique<servable::ServableManager>(mo);
 
   for (const auto& m : models) SERVAL_LOG_INFO(StrCat("serving model '", m.name, "' from ", m.base_path));
@@ -158,6 +220,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     ro.num_threads = o.rest_api_num_threads > 0 ? o.rest_api_num_threads : DefaultThreads();
     ro.timeout_ms = o.rest_api_timeout_in_ms;
     ro.max_body_bytes = o.rest_api_max_body_bytes;
+    if (!metrics_path.empty()) {
+      ro.metrics_path = metrics_path;
+      ro.metrics = [] { return monitoring::Registry::Global().ExportPrometheus(); };
+    }
     auto rest = api::RestServer::Start(server->manager_.get(), ro);
     if (!rest.ok()) {
 #ifdef SERVAL_WITH_GRPC
@@ -168,6 +234,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     }
     server->rest_ = std::move(*rest);
     SERVAL_LOG_INFO(StrCat("Exporting HTTP/REST API at:localhost:", server->rest_->port(), " ..."));
+    if (!metrics_path.empty()) {
+      SERVAL_LOG_INFO(StrCat("Prometheus metrics at localhost:", server->rest_->port(), metrics_path));
+    }
+  }
+  if (!metrics_path.empty() && !server->rest_) {
+    SERVAL_LOG_WARNING("--monitoring_config_file enables Prometheus, but metrics are served on the REST port only "
+                       "and REST is off");
   }
 
   if (!o.model_config_file.empty() && o.model_config_file_poll_wait_seconds > 0) {

@@ -45,9 +45,6 @@ constexpr Unimplemented kUnimplemented[] = {
     {"num_load_threads", "versions load on the manager's thread"},
     {"num_unload_threads", "versions unload on the manager's thread"},
     {"allow_version_labels_for_unavailable_models", "labels are resolved when a request arrives"},
-    {"enable_batching", "server-side batching is not implemented yet; requests run unbatched"},
-    {"batching_parameters_file", "server-side batching is not implemented yet; requests run unbatched"},
-    {"enable_per_model_batching_parameters", "server-side batching is not implemented yet"},
     {"tensorflow_session_parallelism", "Serval sizes its own thread pools"},
     {"tensorflow_intra_op_parallelism", "Serval sizes its own thread pools"},
     {"tensorflow_inter_op_parallelism", "Serval sizes its own thread pools"},
@@ -56,7 +53,6 @@ constexpr Unimplemented kUnimplemented[] = {
     {"platform_config_file", "only the built-in 'tensorflow' platform exists"},
     {"enable_model_warmup", "warmup requests (assets.extra/tf_serving_warmup_requests) are not replayed yet"},
     {"num_request_iterations_for_warmup", "warmup requests are not replayed yet"},
-    {"monitoring_config_file", "Prometheus metrics are not exported yet"},
     {"enable_signature_method_name_check", "method names are not enforced yet"},
     {"remove_unused_fields_from_bundle_metagraph", "Serval never keeps the graph in the metadata it serves"},
     {"thread_pool_factory_config_file", "custom per-request thread pools are not supported"},
@@ -108,10 +104,10 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
        "allow new labels on versions not loaded yet (not implemented yet)");
   Opt(app, "saved_model_tags", &o->saved_model_tags, "comma-separated MetaGraphDef tags to load");
   // Batching.
-  Flag(app, "enable_batching", &o->enable_batching, "server-side batching (not implemented yet)");
-  Opt(app, "batching_parameters_file", &o->batching_parameters_file, "BatchingParameters text proto (not implemented yet)");
+  Flag(app, "enable_batching", &o->enable_batching, "merge concurrent requests into batches (dynamic batching)");
+  Opt(app, "batching_parameters_file", &o->batching_parameters_file, "BatchingParameters text proto (needs --enable_batching)");
   Flag(app, "enable_per_model_batching_parameters", &o->enable_per_model_batching_parameters,
-       "per-model batching_params.pbtxt (not implemented yet)");
+       "read batching_params.pbtxt from each version folder");
   // Session / platform.
   Opt(app, "tensorflow_session_parallelism", &o->tensorflow_session_parallelism, "(not implemented)");
   Opt(app, "tensorflow_intra_op_parallelism", &o->tensorflow_intra_op_parallelism, "(not implemented)");
@@ -121,7 +117,10 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
   Opt(app, "platform_config_file", &o->platform_config_file, "PlatformConfigMap (not implemented)");
   Flag(app, "enable_model_warmup", &o->enable_model_warmup, "replay warmup requests (not implemented yet)");
   Opt(app, "num_request_iterations_for_warmup", &o->num_request_iterations_for_warmup, "(not implemented yet)");
-  Opt(app, "monitoring_config_file", &o->monitoring_config_file, "MonitoringConfig (not implemented yet)");
+  Opt(app, "monitoring_config_file", &o->monitoring_config_file,
+      "MonitoringConfig text proto: prometheus_config { enable: true path: \"/monitoring/prometheus/metrics\" }");
+  Opt(app, "access_log_file", &o->access_log_file,
+      "Serval only: one line per REST/gRPC request to this file ('-': standard output)");
   Flag(app, "enable_signature_method_name_check", &o->enable_signature_method_name_check, "(not implemented yet)");
   Flag(app, "remove_unused_fields_from_bundle_metagraph", &o->remove_unused_fields_from_bundle_metagraph,
        "(no effect)");
@@ -198,8 +197,6 @@ void LogUnimplementedFlags(const ServerOptions& o) {
       {"rest_api_enable_cors_support", o.rest_api_enable_cors_support},
       {"flush_filesystem_caches", o.flush_filesystem_caches},
       {"allow_version_labels_for_unavailable_models", o.allow_version_labels_for_unavailable_models},
-      {"enable_batching", o.enable_batching},
-      {"enable_per_model_batching_parameters", o.enable_per_model_batching_parameters},
       {"enable_model_warmup", o.enable_model_warmup},
       {"enable_signature_method_name_check", o.enable_signature_method_name_check},
       {"remove_unused_fields_from_bundle_metagraph", o.remove_unused_fields_from_bundle_metagraph},

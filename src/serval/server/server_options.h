@@ -2,7 +2,7 @@
 // Serving's names and defaults, parsed with CLI11. Flags use TF's syntax: `--flag=value` (or
 // `--flag value`), and bools as `--flag`, `--flag=true` or `--flag=false`. A flag Serval does not
 // implement yet is accepted and logged as a warning when given (LogUnimplementedFlags), never
-// silently ignored. Serval-only flags: --rest_api_max_body_bytes.
+// silently ignored. Serval-only flags: --rest_api_max_body_bytes, --access_log_file.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +64,7 @@ struct ServerOptions {
   bool enable_model_warmup = true;
   int num_request_iterations_for_warmup = 0;
   std::string monitoring_config_file;
+  std::string access_log_file;  // Serval only: access log path, "-" = stdout, "" = off
   bool enable_signature_method_name_check = false;
   bool remove_unused_fields_from_bundle_metagraph = true;
   std::string thread_pool_factory_config_file;

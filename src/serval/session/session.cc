@@ -199,8 +199,8 @@ std::string ShapeNote(const loader::SignatureTensor& spec, const Tensor& t) {
 
 }  // namespace
 
-Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_key, std::map<std::string, Tensor> inputs,
-                                                   const std::vector<std::string>& output_filter) const {
+Status Session::PrepareInputs(const std::string& signature_key, std::map<std::string, Tensor>& inputs,
+                              const std::vector<std::string>& output_filter) const {
   const std::string key = signature_key.empty() ? "serving_default" : signature_key;
   auto it = impl_->plans.find(key);
   if (it == impl_->plans.end()) {
@@ -211,9 +211,7 @@ Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_
   const loader::Signature& sig = *it->second.signature;
   auto fail = [&](Status s) { return std::move(s).WithContext(SignatureContext(key)); };
 
-  std::vector<Tensor> args;
-  args.reserve(sig.inputs.size());
-  std::vector<std::string> shape_notes;
+  size_t matched = 0;
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
     const auto& spec = sig.inputs[i];
     auto in = inputs.find(spec.key);
@@ -223,19 +221,20 @@ Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_
         return fail(InvalidArgument(StrCat("input '", spec.key, "' is missing (the signature takes ", KeyList(sig.inputs),
                                            ")")));
       }
-      args.push_back(d->second);
+      inputs.emplace(spec.key, d->second);
+      ++matched;
       continue;
     }
-    Status s = CheckInputDtype(spec, it->second.input_dtypes[i], in->second);
-    if (!s.ok()) return fail(s);
-    std::string note = ShapeNote(spec, in->second);
-    if (!note.empty()) shape_notes.push_back(std::move(note));
-    args.push_back(std::move(in->second));
-    inputs.erase(in);
+    if (Status s = CheckInputDtype(spec, it->second.input_dtypes[i], in->second); !s.ok()) return fail(s);
+    ++matched;
   }
-  if (!inputs.empty()) {
+  if (matched != inputs.size()) {
     std::vector<std::string> extra;
-    for (const auto& [k, v] : inputs) extra.push_back("'" + k + "'");
+    for (const auto& [k, v] : inputs) {
+      if (std::none_of(sig.inputs.begin(), sig.inputs.end(), [&](const auto& i) { return i.key == k; })) {
+        extra.push_back("'" + k + "'");
+      }
+    }
     return fail(InvalidArgument(StrCat("unknown input ", Join(extra, ", "), "; the signature takes ", KeyList(sig.inputs))));
   }
   for (const auto& name : output_filter) {
@@ -243,14 +242,34 @@ Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_
       return fail(InvalidArgument(StrCat("output '", name, "' is not in the signature; it has ", KeyList(sig.outputs))));
     }
   }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, Tensor>> Session::Run(const std::string& signature_key, std::map<std::string, Tensor> inputs,
+                                                   const std::vector<std::string>& output_filter) const {
+  SERVAL_RETURN_IF_ERROR(PrepareInputs(signature_key, inputs, output_filter));
+  const std::string key = signature_key.empty() ? "serving_default" : signature_key;
+  const auto& entry = impl_->plans.at(key);
+  const loader::Signature& sig = *entry.signature;
+
+  // PrepareInputs guarantees exactly one tensor per signature input.
+  std::vector<Tensor> args;
+  args.reserve(sig.inputs.size());
+  std::vector<std::string> shape_notes;
+  for (const auto& spec : sig.inputs) {
+    Tensor& t = inputs.at(spec.key);
+    std::string note = ShapeNote(spec, t);
+    if (!note.empty()) shape_notes.push_back(std::move(note));
+    args.push_back(std::move(t));
+  }
 
   runtime::RunState run;
   run.resources = &impl_->resources;
   std::vector<Tensor> outs;
-  Status s = it->second.plan->Run(std::move(args), &outs, run);
+  Status s = entry.plan->Run(std::move(args), &outs, run);
   if (!s.ok()) {
     if (!shape_notes.empty()) s = Status(s.code(), StrCat(s.message(), "; note: ", Join(shape_notes, "; ")));
-    return fail(s);
+    return std::move(s).WithContext(SignatureContext(key));
   }
   std::map<std::string, Tensor> result;
   for (size_t i = 0; i < sig.outputs.size(); ++i) {

@@ -37,6 +37,12 @@ class Session {
   Result<std::map<std::string, Tensor>> Run(const std::string& signature_key, std::map<std::string, Tensor> inputs,
                                             const std::vector<std::string>& output_filter = {}) const;
 
+  // The checks Run makes before running (signature key, input names and dtypes, output_filter),
+  // adding the signature's defaults for omitted inputs to `inputs`; same error texts as Run. Lets
+  // a batcher reject one bad request before it is merged with others.
+  Status PrepareInputs(const std::string& signature_key, std::map<std::string, Tensor>& inputs,
+                       const std::vector<std::string>& output_filter = {}) const;
+
   // Op types run per call by each signature's plan (after constant folding), for tests and tools.
   std::map<std::string, std::vector<std::string>> PlannedOps() const;
 
