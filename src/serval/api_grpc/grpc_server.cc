@@ -7,6 +7,14 @@
 #include <climits>
 #include <sstream>
 
+#ifdef SERVAL_GRPC_REFLECTION
+#include <google/protobuf/generated_message_reflection.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+
+#include "tensorflow_serving/apis/model_service.pb.h"
+#include "tensorflow_serving/apis/prediction_service.pb.h"
+#endif
+
 #include "serval/base/strings.h"
 #include "tensorflow_serving/config/ssl_config.pb.h"
 
@@ -61,13 +69,35 @@ Status AddChannelArguments(const std::string& text, grpc::ServerBuilder* builder
 
 }  // namespace
 
+bool ReflectionAvailable() {
+#ifdef SERVAL_GRPC_REFLECTION
+  return true;
+#else
+  return false;
+#endif
+}
+
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(servable::ServableManager* manager, GrpcOptions options) {
   std::unique_ptr<GrpcServer> server(new GrpcServer());
+  server->manager_ = manager;
   server->prediction_ = std::make_unique<PredictionServiceImpl>(manager, options.tensor_content);
   server->model_ = std::make_unique<ModelServiceImpl>(manager, std::move(options.reload));
 
   SERVAL_ASSIGN_OR_RETURN(auto credentials, Credentials(options.ssl_config_text));
   grpc::EnableDefaultHealthCheckService(options.health_service);
+#ifdef SERVAL_GRPC_REFLECTION
+  // Registers a builder plugin process-wide; a server built with reflection=false after one built
+  // with it still gets it, which only matters to tests that mix both.
+  if (options.reflection) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    // The service-only .proto files define no class the server uses, so a static link drops
+    // their objects and the generated pool would not know PredictionService/ModelService;
+    // referencing their descriptor tables keeps them (and registers them now).
+    google::protobuf::internal::AssignDescriptors(
+        &descriptor_table_tensorflow_5fserving_2fapis_2fprediction_5fservice_2eproto);
+    google::protobuf::internal::AssignDescriptors(&descriptor_table_tensorflow_5fserving_2fapis_2fmodel_5fservice_2eproto);
+  }
+#endif
   grpc::ServerBuilder builder;
   builder.AddListeningPort(StrCat(options.address, ":", options.port), credentials, &server->port_);
   builder.RegisterService(server->prediction_.get());
@@ -89,6 +119,8 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(servable::ServableManager*
     if (health != nullptr) {
       health->SetServingStatus("ModelService", true);
       health->SetServingStatus("PredictionService", true);
+      server->RefreshHealth();
+      server->health_thread_ = std::thread([s = server.get()] { s->HealthLoop(); });
     }
   }
   return server;
@@ -96,7 +128,36 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(servable::ServableManager*
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
+void GrpcServer::RefreshHealth() {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  const std::vector<std::string> names = manager_->ModelNames();
+  std::set<std::string> current(names.begin(), names.end());
+  for (const std::string& name : names) health->SetServingStatus(name, manager_->Get(name).ok());
+  for (const std::string& gone : health_names_) {
+    if (!current.count(gone)) health->SetServingStatus(gone, false);
+  }
+  health_names_.insert(current.begin(), current.end());
+  health->SetServingStatus("", manager_->AllModelsReady());
+}
+
+void GrpcServer::HealthLoop() {
+  std::unique_lock<std::mutex> lock(health_mu_);
+  while (!health_cv_.wait_for(lock, kHealthRefresh, [this] { return health_stop_; })) {
+    lock.unlock();
+    RefreshHealth();
+    lock.lock();
+  }
+}
+
 void GrpcServer::Shutdown() {
+  if (health_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(health_mu_);
+      health_stop_ = true;
+    }
+    health_cv_.notify_all();
+    health_thread_.join();
+  }
   if (!server_) return;
   server_->Shutdown();  // waits for in-flight calls
   server_->Wait();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "serval/api_grpc/grpc_server.h"
+#include "serval/api_grpc/predict_request.h"
 #include "tensorflow_serving/apis/model_service.grpc.pb.h"
 #include "tensorflow_serving/apis/prediction_service.grpc.pb.h"
 
@@ -283,6 +284,60 @@ TEST_F(GrpcServiceTest, MultiInference) {
   grpc::ClientContext context2;
   s = predict_->MultiInference(&context2, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// The decode + validation step on its own (what grpc_predict_fuzz drives), with a signature that
+// has a default for one input.
+TEST(DecodePredictRequestTest, AliasesDefaultsFilterAndBroadcast) {
+  loader::Signature sig;
+  sig.key = "serving_default";
+  loader::SignatureTensor a, b, y;
+  a.key = "a";
+  a.dtype = DataType::kFloat;
+  b.key = "b";
+  b.dtype = DataType::kFloat;
+  y.key = "y";
+  sig.inputs = {a, b};
+  sig.outputs = {y};
+
+  tfs::PredictRequest req;
+  (*req.mutable_inputs())["a"] = FloatTensor({1, 2}, false);
+  auto missing = DecodePredictRequest(req, sig);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("Missing but required: {b}"), std::string::npos)
+      << missing.status().message();
+
+  sig.defaults.emplace("b", Tensor::Scalar<float>(1.0f));
+  auto with_default = DecodePredictRequest(req, sig);
+  ASSERT_TRUE(with_default.ok()) << with_default.status().message();
+  ASSERT_EQ(with_default->inputs.size(), 1u);
+  EXPECT_EQ(with_default->inputs.at("a").flat<float>()[1], 2.0f);
+
+  // A single value with a larger shape is broadcast (spec §2.4).
+  tensorflow::TensorProto one;
+  one.set_dtype(tensorflow::DT_FLOAT);
+  one.mutable_tensor_shape()->add_dim()->set_size(3);
+  one.add_float_val(4.5f);
+  (*req.mutable_inputs())["b"] = one;
+  req.add_output_filter("y");
+  auto broadcast = DecodePredictRequest(req, sig);
+  ASSERT_TRUE(broadcast.ok()) << broadcast.status().message();
+  EXPECT_EQ(broadcast->output_filter, std::vector<std::string>{"y"});
+  const Tensor& bt = broadcast->inputs.at("b");
+  ASSERT_EQ(bt.shape().num_elements(), 3);
+  EXPECT_EQ(bt.flat<float>()[2], 4.5f);
+
+  req.add_output_filter("y");
+  auto dup = DecodePredictRequest(req, sig);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("duplicate output tensor alias: y"), std::string::npos);
+
+  req.clear_output_filter();
+  (*req.mutable_inputs())["c"] = FloatTensor({1}, false);
+  auto extra = DecodePredictRequest(req, sig);
+  ASSERT_FALSE(extra.ok());
+  EXPECT_NE(extra.status().message().find("Sent extra: {c}"), std::string::npos) << extra.status().message();
 }
 
 }  // namespace

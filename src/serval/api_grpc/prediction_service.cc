@@ -8,6 +8,7 @@
 #include "serval/api/request_metrics.h"
 #include "serval/api_grpc/call_metrics.h"
 #include "serval/api/status_mapping.h"
+#include "serval/api_grpc/predict_request.h"
 #include "serval/api_grpc/services.h"
 #include "serval/base/strings.h"
 #include "serval/codec/tfs_json.h"
@@ -66,15 +67,6 @@ Status RunContext(const Status& s, const servable::LoadedModel& m, const std::st
   return s.WithContext(Context(m, signature));
 }
 
-std::string JoinSet(const std::set<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) {
-    if (!out.empty()) out += ",";
-    out += s;
-  }
-  return out;
-}
-
 Status DoPredict(const servable::ServableManager& manager, bool tensor_content, const tfs::PredictRequest& request,
                  tfs::PredictResponse* response, monitoring::RequestScope* scope) {
   if (!request.has_model_spec()) return InvalidArgument("Missing ModelSpec");
@@ -90,53 +82,10 @@ Status DoPredict(const servable::ServableManager& manager, bool tensor_content, 
   }
   auto context = [&] { return Context(loaded, spec.signature); };
 
-  // TF Serving's PreProcessPrediction checks and texts.
-  std::set<std::string> sent, expected;
-  for (const auto& [alias, tensor] : request.inputs()) sent.insert(alias);
-  for (const auto& in : signature->inputs) expected.insert(in.key);
-  if (sent.size() > expected.size() || (sent.size() < expected.size() && signature->defaults.empty())) {
-    std::set<std::string> extra, missing;
-    for (const auto& s : sent) {
-      if (!expected.count(s)) extra.insert(s);
-    }
-    for (const auto& e : expected) {
-      if (!sent.count(e) && !signature->defaults.count(e)) missing.insert(e);
-    }
-    return InvalidArgument(StrCat("input size does not match signature: ", sent.size(), "!=", expected.size(),
-                                  " len({", JoinSet(sent), "}) != len({", JoinSet(expected), "}). Sent extra: {",
-                                  JoinSet(extra), "}. Missing but required: {", JoinSet(missing), "}."))
-        .WithContext(context());
-  }
-  std::map<std::string, Tensor> inputs;
-  for (const auto& [alias, proto] : request.inputs()) {
-    if (!expected.count(alias)) {
-      return InvalidArgument(StrCat("input tensor alias not found in signature: ", alias,
-                                    ". Inputs expected to be in the set {", JoinSet(expected), "}."))
-          .WithContext(context());
-    }
-    auto tensor = TensorFromProto(proto);
-    if (!tensor.ok()) {
-      return InvalidArgument(StrCat("tensor parsing error: ", alias, ": ", tensor.status().message()))
-          .WithContext(context());
-    }
-    inputs.emplace(alias, std::move(*tensor));
-  }
-  std::set<std::string> outputs_known, filtered;
-  for (const auto& out : signature->outputs) outputs_known.insert(out.key);
-  std::vector<std::string> filter;
-  for (const std::string& alias : request.output_filter()) {
-    if (!outputs_known.count(alias)) {
-      return InvalidArgument(StrCat("output tensor alias not found in signature: ", alias,
-                                    " Outputs expected to be in the set {", JoinSet(outputs_known), "}."))
-          .WithContext(context());
-    }
-    if (!filtered.insert(alias).second) {
-      return InvalidArgument(StrCat("duplicate output tensor alias: ", alias)).WithContext(context());
-    }
-    filter.push_back(alias);
-  }
+  auto decoded = DecodePredictRequest(request, *signature);
+  if (!decoded.ok()) return decoded.status().WithContext(context());
 
-  auto outputs = api::TimedRun(scope, loaded, spec.signature, std::move(inputs), filter);
+  auto outputs = api::TimedRun(scope, loaded, spec.signature, std::move(decoded->inputs), decoded->output_filter);
   if (!outputs.ok()) return RunContext(outputs.status(), loaded, spec.signature);
   for (const auto& [alias, tensor] : *outputs) {
     tensorflow::TensorProto& proto = (*response->mutable_outputs())[alias];
