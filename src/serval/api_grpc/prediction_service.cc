@@ -8,6 +8,7 @@
 #include "serval/api/status_mapping.h"
 #include "serval/api_grpc/services.h"
 #include "serval/base/strings.h"
+#include "serval/codec/example_input.h"
 #include "serval/codec/tfs_json.h"
 #include "serval/loader/saved_model.h"
 #include "serval/session/session.h"
@@ -143,32 +144,6 @@ Status DoPredict(const servable::ServableManager& manager, bool tensor_content, 
   return Status::Ok();
 }
 
-// The Input as a DT_STRING [N] tensor of serialized tf.Examples. With a context, each entry is
-// the context's bytes followed by the example's: protobuf's merge, so the example's own features
-// win, exactly as TF Serving builds it.
-Result<Tensor> SerializedExamples(const tfs::Input& input) {
-  std::vector<std::string> serialized;
-  switch (input.kind_case()) {
-    case tfs::Input::kExampleList:
-      for (const auto& ex : input.example_list().examples()) serialized.push_back(ex.SerializeAsString());
-      break;
-    case tfs::Input::kExampleListWithContext: {
-      const auto& list = input.example_list_with_context();
-      const std::string context = list.context().SerializeAsString();
-      for (const auto& ex : list.examples()) serialized.push_back(context + ex.SerializeAsString());
-      break;
-    }
-    default:
-      break;
-  }
-  if (serialized.empty()) return InvalidArgument("Input is empty.");
-  const int64_t n = static_cast<int64_t>(serialized.size());
-  Tensor examples(DataType::kString, TensorShape{n});
-  auto flat = examples.flat<std::string>();
-  for (int64_t i = 0; i < n; ++i) flat[i] = std::move(serialized[i]);
-  return examples;
-}
-
 // Runs one classify (classification != nullptr) or regress signature over serialized examples.
 Status RunExamples(const servable::LoadedModel& loaded, const std::string& signature_name, const Tensor& examples,
                    tfs::ClassificationResult* classification, tfs::RegressionResult* regression) {
@@ -221,7 +196,7 @@ Status DoClassifyRegress(const servable::ServableManager& manager, const Request
   if (!request.has_model_spec()) return InvalidArgument("Missing ModelSpec");
   const Spec spec = DecodeSpec(request.model_spec());
   SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec));
-  auto examples = SerializedExamples(request.input());
+  auto examples = codec::SerializedExamplesFromInput(request.input());
   if (!examples.ok()) return examples.status().WithContext(Context(*handle, spec.signature));
   Status s;
   if constexpr (std::is_same_v<Response, tfs::ClassificationResponse>) {
@@ -253,7 +228,7 @@ Status DoMultiInference(const servable::ServableManager& manager, const tfs::Mul
   }
   // One version for every task (the first task's choice), so results agree with each other.
   SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, first));
-  auto examples = SerializedExamples(request.input());
+  auto examples = codec::SerializedExamplesFromInput(request.input());
   if (!examples.ok()) return examples.status().WithContext(Context(*handle));
   for (const auto& task : request.tasks()) {
     const Spec spec = DecodeSpec(task.model_spec());
