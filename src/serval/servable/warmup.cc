@@ -14,7 +14,9 @@
 #include "serval/loader/saved_model.h"
 #include "serval/loader/tfrecord.h"
 #include "serval/session/session.h"
+#include "serval/session/variable_writes.h"
 #include "serval/tensor/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
 
 namespace serval::servable {
 namespace {
@@ -42,12 +44,33 @@ std::string Join(const std::set<std::string>& items) {
   return out;
 }
 
-Status ReplayPredict(const LoadedModel& loaded, const tfs::PredictRequest& request) {
+// Refuses a TensorProto whose shape declares more than max_bytes, before TensorFromProto
+// allocates it. Malformed shapes are left to TensorFromProto's own errors.
+Status CheckDeclaredSize(const tensorflow::TensorProto& proto, int64_t max_bytes) {
+  const auto dt = static_cast<DataType>(proto.dtype());
+  const int64_t element_bytes = IsFixedSize(dt) ? static_cast<int64_t>(DataTypeSize(dt)) : 32;
+  int64_t bytes = element_bytes;
+  for (const auto& d : proto.tensor_shape().dim()) {
+    if (d.size() < 0) return Status::Ok();
+    if (d.size() == 0) return Status::Ok();
+    if (bytes > max_bytes / d.size()) {
+      return ResourceExhausted(StrCat("the tensor's shape declares more than ", max_bytes,
+                                      " bytes, the limit for a warmup input"));
+    }
+    bytes *= d.size();
+  }
+  return Status::Ok();
+}
+
+Status ReplayPredict(const LoadedModel& loaded, const tfs::PredictRequest& request, int64_t max_tensor_bytes) {
   const std::string key = SignatureOf(request.model_spec());
   const loader::Signature* signature = FindSignature(loaded, key);
   if (signature == nullptr) return FailedPrecondition(StrCat("Serving signature key \"", key, "\" not found."));
   TensorMap inputs;
   for (const auto& [alias, proto] : request.inputs()) {
+    if (Status s = CheckDeclaredSize(proto, max_tensor_bytes); !s.ok()) {
+      return s.WithContext(StrCat("signature '", key, "': input '", alias, "'"));
+    }
     auto tensor = TensorFromProto(proto);
     if (!tensor.ok()) {
       return InvalidArgument(StrCat("signature '", key, "': tensor parsing error: ", alias, ": ",
@@ -139,7 +162,19 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 Result<WarmupReport> SyntheticWarmup(const LoadedModel& loaded) {
   const auto start = std::chrono::steady_clock::now();
   WarmupReport report;
+  const auto planned = loaded.session->PlannedOps();
   for (const loader::Signature& signature : loaded.session->signatures()) {
+    // A made-up request must not change the model's state (a counter, a lookup table insert).
+    bool writes = false;
+    if (auto it = planned.find(signature.key); it != planned.end()) {
+      for (const std::string& op : it->second) writes |= session::IsVariableWriteOp(op);
+    }
+    if (writes) {
+      SERVAL_LOG_WARNING(StrCat(ModelPrefix(loaded), ": synthetic warmup skips signature '", signature.key,
+                                "': it writes variables, and a made-up request would change the model's state"));
+      ++report.synthetic_failed;
+      continue;
+    }
     auto inputs = SyntheticInputs(signature);
     if (!inputs) {
       SERVAL_LOG_WARNING(StrCat(ModelPrefix(loaded), ": synthetic warmup skips signature '", signature.key,
@@ -202,10 +237,10 @@ Result<std::vector<tfs::PredictionLog>> ParseWarmupRecords(std::string_view byte
   return logs;
 }
 
-Status ReplayWarmupRecord(const LoadedModel& loaded, const tfs::PredictionLog& record) {
+Status ReplayWarmupRecord(const LoadedModel& loaded, const tfs::PredictionLog& record, int64_t max_tensor_bytes) {
   switch (record.log_type_case()) {
     case tfs::PredictionLog::kPredictLog:
-      return ReplayPredict(loaded, record.predict_log().request());
+      return ReplayPredict(loaded, record.predict_log().request(), max_tensor_bytes);
     case tfs::PredictionLog::kClassifyLog: {
       const auto& r = record.classify_log().request();
       return ReplayExamples(loaded, SignatureOf(r.model_spec()), r.input(), /*classify=*/true);
@@ -243,7 +278,7 @@ Result<WarmupReport> WarmupModel(const LoadedModel& loaded, const WarmupOptions&
   report.records = static_cast<int64_t>(records->size());
   for (size_t i = 0; i < records->size(); ++i) {
     for (int it = 0; it < iterations; ++it) {
-      Status s = ReplayWarmupRecord(loaded, (*records)[i]);
+      Status s = ReplayWarmupRecord(loaded, (*records)[i], options.max_tensor_bytes);
       if (!s.ok()) {
         return s.WithContext(StrCat(context, ": record ", i, iterations > 1 ? StrCat(" (iteration ", it + 1, ")") : ""));
       }

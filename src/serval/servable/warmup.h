@@ -13,7 +13,8 @@
 //
 // Without the file, an optional synthetic warmup (Serval only, --synthetic_warmup) runs each
 // signature once on zeros ("" for strings) shaped from the signature (unknown dims and unknown
-// rank → 1). Its failures are logged as warnings and never fail the load: a made-up request is
+// rank → 1), except signatures whose plan writes variables (a made-up request must not change a
+// stateful model's state). Its failures are logged as warnings and never fail the load: a made-up request is
 // a guess (zeros may be out of range for an id lookup, "" may not parse as the Example the
 // model wants, the real shape may be constrained beyond the signature), so a failure says
 // nothing about whether the model serves real requests, and refusing a good model over it would
@@ -36,6 +37,10 @@ namespace serval::servable {
 
 // WarmupConsts::kMaxNumRecords in TF Serving.
 inline constexpr int64_t kMaxWarmupRecords = 1000;
+// TF's TensorProto lets a few bytes declare a huge tensor (missing *_val entries zero-fill or
+// repeat), and a warmup file is replayed at every load, so a predict input whose declared size is
+// larger than this is refused before it is allocated.
+inline constexpr int64_t kMaxWarmupTensorBytes = int64_t{1} << 30;
 // Relative to the version's export dir.
 inline constexpr std::string_view kWarmupFile = "assets.extra/tf_serving_warmup_requests";
 
@@ -46,6 +51,8 @@ struct WarmupOptions {
   // --synthetic_warmup: when the version has no warmup file, run each signature once on made-up
   // inputs (failures are warnings).
   bool synthetic = false;
+  // Largest decoded predict input (elements x element size; 32 bytes per string element).
+  int64_t max_tensor_bytes = kMaxWarmupTensorBytes;
 };
 
 struct WarmupReport {
@@ -70,6 +77,7 @@ Result<std::vector<tensorflow::serving::PredictionLog>> ParseWarmupRecords(std::
 
 // Runs one parsed record once against `loaded`, as the matching front end would (signature
 // lookup, method check, tensors from protos, output filter, classify/regress output checks).
-Status ReplayWarmupRecord(const LoadedModel& loaded, const tensorflow::serving::PredictionLog& record);
+Status ReplayWarmupRecord(const LoadedModel& loaded, const tensorflow::serving::PredictionLog& record,
+                          int64_t max_tensor_bytes = kMaxWarmupTensorBytes);
 
 }  // namespace serval::servable

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -14,8 +15,10 @@
 
 #include "serval/base/file.h"
 #include "serval/loader/tfrecord.h"
+#include "serval/session/variable_writes.h"
 #include "serval/tensor/tensor_proto.h"
 #include "tensorflow/core/example/example.pb.h"
+#include "tensorflow/core/framework/tensor.pb.h"
 
 namespace serval::servable {
 namespace {
@@ -222,6 +225,24 @@ TEST_F(WarmupTest, UnknownSignatureBadOutputFilterAndWrongMethodFail) {
   EXPECT_THAT(ReplayWarmupRecord(*m, classify).message(), HasSubstr("Input is empty."));
 }
 
+TEST_F(WarmupTest, HugeDeclaredInputIsRefusedBeforeAllocation) {
+  // Three bytes of proto declare 2^40 floats (no values: TF would zero-fill 4 TiB).
+  tfs::PredictionLog log = PredictLog("", "x", {1});
+  tensorflow::TensorProto& x = (*log.mutable_predict_log()->mutable_request()->mutable_inputs())["x"];
+  x.clear_float_val();
+  x.clear_tensor_content();
+  x.mutable_tensor_shape()->mutable_dim(0)->set_size(int64_t{1} << 40);
+  auto m = Load();
+  ASSERT_TRUE(m);
+  const Status s = ReplayWarmupRecord(*m, log);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(s.message(), HasSubstr("signature 'serving_default': input 'x': the tensor's shape declares more than "
+                                     "1073741824 bytes"));
+  // Under a smaller limit, a 2x1 float input (8 bytes) is refused at 4 and accepted at 8.
+  EXPECT_FALSE(ReplayWarmupRecord(*m, PredictLog("", "x", {1, 2}), 4).ok());
+  EXPECT_TRUE(ReplayWarmupRecord(*m, PredictLog("", "x", {1, 2}), 8).ok());
+}
+
 TEST_F(WarmupTest, ParseRejectsUnsupportedAndUnparseableRecords) {
   tfs::PredictionLog session_run;
   session_run.mutable_session_run_log()->mutable_request()->add_fetch("y:0");
@@ -385,6 +406,44 @@ TEST_F(WarmupTest, SyntheticFailuresAreWarningsNotLoadErrors) {
   EXPECT_TRUE(manager.Get("half").ok());
   EXPECT_THAT(log, HasSubstr("synthetic warmup of signature 'serving_default' failed (ignored; the version still loads)"));
   EXPECT_THAT(log, HasSubstr("synthetic warmup ran 0 of "));
+}
+
+}  // namespace
+}  // namespace serval::servable
+
+namespace serval::servable {
+namespace {
+
+// A stateful model: synthetic warmup must not run the signatures that write its variables, so
+// the first real request still sees the initial state.
+TEST(SyntheticWarmupStateTest, SkipsSignaturesThatWriteVariables) {
+  const char* env = std::getenv("SERVAL_FIXTURES");
+  const std::string dir = env ? JoinPath(env, "savedmodels/tfs_saved_model_counter/00000123") : "";
+  if (dir.empty() || !IsDirectory(dir)) GTEST_SKIP() << "tfs_saved_model_counter fixture not found; SKIPPED";
+  auto session = session::Session::Load(dir);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  LoadedModel m;
+  m.name = "counter";
+  m.version = 123;
+  m.path = dir;  // read only: no warmup file there, nothing is written
+  m.session = std::move(*session);
+  auto runner = std::make_unique<RecordingRunner>(m.session.get());
+  const RecordingRunner* calls = runner.get();
+  m.runner = std::move(runner);
+  WarmupOptions o;
+  o.synthetic = true;
+  auto r = WarmupModel(m, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto planned = m.session->PlannedOps();
+  int writers = 0;
+  for (const auto& sig : m.session->signatures()) {
+    bool writes = false;
+    for (const auto& op : planned.at(sig.key)) writes |= session::IsVariableWriteOp(op);
+    writers += writes;
+    const auto& ran = calls->calls();
+    EXPECT_EQ(std::count(ran.begin(), ran.end(), sig.key), writes ? 0 : 1) << sig.key;
+  }
+  EXPECT_GE(writers, 1);  // the counter's incr/reset signatures
 }
 
 }  // namespace
