@@ -17,7 +17,8 @@ set(SERVAL_ALLOWED_DEPS_codec "base;proto;tensor;loader")
 # monitoring: metric registry (counters, gauges, histograms) and Prometheus text exposition.
 set(SERVAL_ALLOWED_DEPS_monitoring "base")
 set(SERVAL_ALLOWED_DEPS_batching "base;tensor;monitoring")
-set(SERVAL_ALLOWED_DEPS_servable "base;proto;tensor;loader;graph;runtime;kernels_cpu;session;monitoring;batching")
+# servable uses codec for warmup (tf.Example Input → tensor, classify/regress output checks).
+set(SERVAL_ALLOWED_DEPS_servable "base;proto;tensor;loader;graph;runtime;kernels_cpu;session;monitoring;batching;codec")
 set(SERVAL_ALLOWED_DEPS_api "base;proto;tensor;loader;codec;session;monitoring;batching;servable")
 # api_grpc: TF Serving's gRPC services (only with SERVAL_WITH_GRPC).
 set(SERVAL_ALLOWED_DEPS_api_grpc "base;proto;tensor;loader;codec;session;monitoring;batching;servable;api")

@@ -11,6 +11,7 @@ void AddOpsCommand(CLI::App& app, int* exit_code);
 void AddRunCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
+void AddWarmupCommand(CLI::App& app, int* exit_code);
 
 // tensorflow_model_server's main: parses TF Serving's flags and runs the server (exit code).
 int ServeMain(int argc, char** argv);

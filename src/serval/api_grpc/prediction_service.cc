@@ -11,6 +11,7 @@
 #include "serval/api_grpc/predict_request.h"
 #include "serval/api_grpc/services.h"
 #include "serval/base/strings.h"
+#include "serval/codec/example_input.h"
 #include "serval/codec/tfs_json.h"
 #include "serval/loader/saved_model.h"
 #include "serval/session/session.h"
@@ -97,32 +98,6 @@ Status DoPredict(const servable::ServableManager& manager, bool tensor_content, 
   return Status::Ok();
 }
 
-// The Input as a DT_STRING [N] tensor of serialized tf.Examples. With a context, each entry is
-// the context's bytes followed by the example's: protobuf's merge, so the example's own features
-// win, exactly as TF Serving builds it.
-Result<Tensor> SerializedExamples(const tfs::Input& input) {
-  std::vector<std::string> serialized;
-  switch (input.kind_case()) {
-    case tfs::Input::kExampleList:
-      for (const auto& ex : input.example_list().examples()) serialized.push_back(ex.SerializeAsString());
-      break;
-    case tfs::Input::kExampleListWithContext: {
-      const auto& list = input.example_list_with_context();
-      const std::string context = list.context().SerializeAsString();
-      for (const auto& ex : list.examples()) serialized.push_back(context + ex.SerializeAsString());
-      break;
-    }
-    default:
-      break;
-  }
-  if (serialized.empty()) return InvalidArgument("Input is empty.");
-  const int64_t n = static_cast<int64_t>(serialized.size());
-  Tensor examples(DataType::kString, TensorShape{n});
-  auto flat = examples.flat<std::string>();
-  for (int64_t i = 0; i < n; ++i) flat[i] = std::move(serialized[i]);
-  return examples;
-}
-
 // Runs one classify (classification != nullptr) or regress signature over serialized examples.
 Status RunExamples(const servable::LoadedModel& loaded, const std::string& signature_name, const Tensor& examples,
                    tfs::ClassificationResult* classification, tfs::RegressionResult* regression,
@@ -177,7 +152,7 @@ Status DoClassifyRegress(const servable::ServableManager& manager, const Request
   const Spec spec = DecodeSpec(request.model_spec());
   scope->set_signature(spec.signature);
   SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, spec, scope));
-  auto examples = SerializedExamples(request.input());
+  auto examples = codec::SerializedExamplesFromInput(request.input());
   if (!examples.ok()) return examples.status().WithContext(Context(*handle, spec.signature));
   scope->set_example_count(examples->shape().num_elements());
   Status s;
@@ -210,7 +185,7 @@ Status DoMultiInference(const servable::ServableManager& manager, const tfs::Mul
   }
   // One version for every task (the first task's choice), so results agree with each other.
   SERVAL_ASSIGN_OR_RETURN(servable::ServableHandle handle, Lookup(manager, first, scope));
-  auto examples = SerializedExamples(request.input());
+  auto examples = codec::SerializedExamplesFromInput(request.input());
   if (!examples.ok()) return examples.status().WithContext(Context(*handle));
   scope->set_example_count(examples->shape().num_elements());
   for (const auto& task : request.tasks()) {

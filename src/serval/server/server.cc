@@ -20,6 +20,7 @@
 #include "serval/monitoring/serving_metrics.h"
 #include "serval/servable/model_config.h"
 #include "tensorflow_serving/config/monitoring_config.pb.h"
+#include "serval/servable/warmup.h"
 #ifdef SERVAL_WITH_GRPC
 // model_server_config.pb.h (through the generated gRPC headers) declares deprecated enum values.
 #pragma GCC diagnostic push
@@ -158,6 +159,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   mo.session.tags = SplitTags(o.saved_model_tags);
   if (mo.session.tags.empty()) return InvalidArgument("--saved_model_tags names no tag");
   SERVAL_RETURN_IF_ERROR(AddBatching(o, mo).WithContext("--batching_parameters_file"));
+  // Warmup runs last among the prepare steps, so it goes through whatever they set up (batcher).
+  if (o.enable_model_warmup) {
+    servable::WarmupOptions wo;
+    wo.num_request_iterations = o.num_request_iterations_for_warmup;
+    wo.synthetic = o.synthetic_warmup;
+    mo.prepare.push_back(servable::MakeWarmupStep(wo));
+  }
   server->manager_ = std::make_unique<servable::ServableManager>(mo);
 
   for (const auto& m : models) SERVAL_LOG_INFO(StrCat("serving model '", m.name, "' from ", m.base_path));

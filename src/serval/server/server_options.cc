@@ -51,8 +51,6 @@ constexpr Unimplemented kUnimplemented[] = {
     {"tensorflow_session_config_file", "there is no TensorFlow session to configure"},
     {"per_process_gpu_memory_fraction", "Serval runs on CPU only"},
     {"platform_config_file", "only the built-in 'tensorflow' platform exists"},
-    {"enable_model_warmup", "warmup requests (assets.extra/tf_serving_warmup_requests) are not replayed yet"},
-    {"num_request_iterations_for_warmup", "warmup requests are not replayed yet"},
     {"enable_signature_method_name_check", "method names are not enforced yet"},
     {"remove_unused_fields_from_bundle_metagraph", "Serval never keeps the graph in the metadata it serves"},
     {"thread_pool_factory_config_file", "custom per-request thread pools are not supported"},
@@ -115,8 +113,13 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
   Opt(app, "tensorflow_session_config_file", &o->tensorflow_session_config_file, "(not implemented)");
   Opt(app, "per_process_gpu_memory_fraction", &o->per_process_gpu_memory_fraction, "(no effect: CPU only)");
   Opt(app, "platform_config_file", &o->platform_config_file, "PlatformConfigMap (not implemented)");
-  Flag(app, "enable_model_warmup", &o->enable_model_warmup, "replay warmup requests (not implemented yet)");
-  Opt(app, "num_request_iterations_for_warmup", &o->num_request_iterations_for_warmup, "(not implemented yet)");
+  Flag(app, "enable_model_warmup", &o->enable_model_warmup,
+       "replay <version>/assets.extra/tf_serving_warmup_requests before a version is AVAILABLE");
+  Opt(app, "num_request_iterations_for_warmup", &o->num_request_iterations_for_warmup,
+      "replay each warmup record this many times (0: once)");
+  Flag(app, "synthetic_warmup", &o->synthetic_warmup,
+       "Serval only: without a warmup file, run each signature once on zeros shaped from the signature "
+       "(failures are warnings)");
   Opt(app, "monitoring_config_file", &o->monitoring_config_file,
       "MonitoringConfig text proto: prometheus_config { enable: true path: \"/monitoring/prometheus/metrics\" }");
   Opt(app, "access_log_file", &o->access_log_file,
@@ -165,6 +168,9 @@ Status FinishServerOptions(const CLI::App& app, ServerOptions* o) {
   if (o->rest_api_num_threads < 0) return InvalidArgument("--rest_api_num_threads must not be negative");
   if (o->rest_api_max_body_bytes == 0) return InvalidArgument("--rest_api_max_body_bytes must be positive");
   if (o->max_num_load_retries < 0) return InvalidArgument("--max_num_load_retries must not be negative");
+  if (o->num_request_iterations_for_warmup < 0) {
+    return InvalidArgument("--num_request_iterations_for_warmup must not be negative");
+  }
   if (o->load_retry_interval_micros < 0) return InvalidArgument("--load_retry_interval_micros must not be negative");
   if (o->model_config_file_poll_wait_seconds < 0) {
     return InvalidArgument("--model_config_file_poll_wait_seconds must not be negative");
@@ -197,7 +203,6 @@ void LogUnimplementedFlags(const ServerOptions& o) {
       {"rest_api_enable_cors_support", o.rest_api_enable_cors_support},
       {"flush_filesystem_caches", o.flush_filesystem_caches},
       {"allow_version_labels_for_unavailable_models", o.allow_version_labels_for_unavailable_models},
-      {"enable_model_warmup", o.enable_model_warmup},
       {"enable_signature_method_name_check", o.enable_signature_method_name_check},
       {"remove_unused_fields_from_bundle_metagraph", o.remove_unused_fields_from_bundle_metagraph},
       {"prefer_tflite_model", o.prefer_tflite_model},

@@ -2,7 +2,7 @@
 // Serving's names and defaults, parsed with CLI11. Flags use TF's syntax: `--flag=value` (or
 // `--flag value`), and bools as `--flag`, `--flag=true` or `--flag=false`. A flag Serval does not
 // implement yet is accepted and logged as a warning when given (LogUnimplementedFlags), never
-// silently ignored. Serval-only flags: --rest_api_max_body_bytes, --access_log_file.
+// silently ignored. Serval-only flags: --rest_api_max_body_bytes, --access_log_file, --synthetic_warmup.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +63,7 @@ struct ServerOptions {
   std::string platform_config_file;
   bool enable_model_warmup = true;
   int num_request_iterations_for_warmup = 0;
+  bool synthetic_warmup = false;  // Serval only
   std::string monitoring_config_file;
   std::string access_log_file;  // Serval only: access log path, "-" = stdout, "" = off
   bool enable_signature_method_name_check = false;
