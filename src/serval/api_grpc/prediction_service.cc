@@ -109,7 +109,7 @@ Status DoPredict(const servable::ServableManager& manager, bool tensor_content, 
                                     ". Inputs expected to be in the set {", JoinSet(expected), "}."))
           .WithContext(context());
     }
-    auto tensor = TensorFromProto(proto);
+    auto tensor = TensorFromRequestProto(proto);  // refuses huge declared shapes before allocating
     if (!tensor.ok()) {
       return InvalidArgument(StrCat("tensor parsing error: ", alias, ": ", tensor.status().message()))
           .WithContext(context());

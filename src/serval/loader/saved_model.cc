@@ -38,11 +38,13 @@ std::string NodeLabel(const tensorflow::NodeDef& node) { return StrCat("node '",
 // ---- Reading the proto --------------------------------------------------------------------------
 
 Status ParseBinary(const std::string& path, tensorflow::SavedModel* out) {
-  SERVAL_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
-  if (file->size() > static_cast<uint64_t>(INT_MAX)) {
-    return InvalidArgument(StrCat(path, ": ", file->size(), " bytes is over protobuf's 2 GB limit; TensorFlow "
+  // Read, not mapped: a file truncated while it is parsed must be a parse error, not SIGBUS.
+  auto file = ReadFileToString(path, static_cast<uint64_t>(INT_MAX));
+  if (!file.ok() && file.status().code() == StatusCode::kResourceExhausted) {
+    return InvalidArgument(StrCat(path, ": ", file.status().message(), " (protobuf's 2 GB limit); TensorFlow "
                                   "writes models this large as chunked saved_model.cpb, which Serval does not read"));
   }
+  if (!file.ok()) return file.status();
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(file->data()),
                                             static_cast<int>(file->size()));
   in.SetTotalBytesLimit(INT_MAX);
