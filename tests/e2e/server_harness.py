@@ -98,14 +98,15 @@ def wait_until(pred, timeout, interval=0.1):
 
 class Server:
     """One `tensorflow_model_server` process with its log in `log_path`. `flags` are extra
-    command-line flags; the REST (and, with grpc=True, gRPC) port is chosen here."""
+    command-line flags; the REST (and, with grpc=True, gRPC) port is chosen here; `prefix` runs
+    it through another command (setpriv to drop root)."""
 
-    def __init__(self, binary, workdir, flags, grpc=False, name="server"):
+    def __init__(self, binary, workdir, flags, grpc=False, name="server", prefix=()):
         self.rest_port = free_port()
         self.grpc_port = free_port() if grpc else 0
         self.log_path = os.path.join(workdir, f"{name}.log")
         self._log = open(self.log_path, "wb")
-        cmd = [binary, f"--rest_api_port={self.rest_port}"]
+        cmd = list(prefix) + [binary, f"--rest_api_port={self.rest_port}"]  # prefix: e.g. setpriv ...
         if grpc:
             cmd.append(f"--port={self.grpc_port}")
         cmd += list(flags)

@@ -3,8 +3,11 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <unordered_set>
 
@@ -94,6 +97,10 @@ Result<std::string> ReadSavedModelProto(const std::string& dir, tensorflow::Save
   if (PathExists(cpb)) {
     return Unimplemented(StrCat("chunked SavedModel (", cpb, ", written by TensorFlow's proto splitter for models "
                                 "over 2 GB) is not supported; re-export without experimental_image_format"));
+  }
+  // A folder this process may not read looks empty to stat(); say so instead of "no saved_model.pb".
+  if (::faccessat(AT_FDCWD, dir.c_str(), R_OK | X_OK, AT_EACCESS) != 0 && errno == EACCES) {
+    return Status(StatusCode::kPermissionDenied, "cannot read the folder: Permission denied");
   }
   return NotFound("no saved_model.pb or saved_model.pbtxt in the folder");
 }

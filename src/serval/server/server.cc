@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -158,6 +159,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     ro.num_threads = o.rest_api_num_threads > 0 ? o.rest_api_num_threads : DefaultThreads();
     ro.timeout_ms = o.rest_api_timeout_in_ms;
     ro.max_body_bytes = o.rest_api_max_body_bytes;
+    // A lowered body limit also bounds a gzip body once inflated (else a 1 MB limit still let a
+    // 100 KB gzip bomb make the server hold 100 MB).
+    ro.max_decompressed_bytes = std::min<uint64_t>(ro.max_decompressed_bytes, o.rest_api_max_body_bytes);
     auto rest = api::RestServer::Start(server->manager_.get(), ro);
     if (!rest.ok()) {
 #ifdef SERVAL_WITH_GRPC
