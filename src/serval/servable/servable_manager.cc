@@ -1,6 +1,5 @@
 #include "serval/servable/servable_manager.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -62,15 +61,9 @@ std::string Fingerprint(const std::string& dir) {
   };
   for (const char* f : {"saved_model.pb", "saved_model.pbtxt", "saved_model.cpb"}) add(JoinPath(dir, f), f);
   const std::string vars = JoinPath(dir, "variables");
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(vars.c_str())) {
-    while (const dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
+  if (auto names = ListDirectory(vars); names.ok()) {
+    for (const auto& n : *names) add(JoinPath(vars, n), "variables/" + n);
   }
-  std::sort(names.begin(), names.end());
-  for (const auto& n : names) add(JoinPath(vars, n), "variables/" + n);
   return out;
 }
 

@@ -404,6 +404,12 @@ TEST_F(ServableManagerTest, BasePathThatCannotBeListedKeepsServing) {
 // saved_model.pb and variables.index were watched, so the version was given up on for good).
 TEST_F(ServableManagerTest, VersionWhoseDataShardIsWrittenLastLoadsOnceComplete) {
   Link("123", "00000123");
+  ManagerOptions o = Options(/*retries=*/0);
+  o.load_retry_interval_micros = 3'600'000'000;  // only a change of the files may trigger a retry
+  ServableManager m(o);
+  m.SetModels({Config()});
+  ASSERT_EQ(Served(m), 123);
+
   const fs::path v124 = fs::path(base_) / "124";
   fs::copy(JoinPath(fixture_, "00000124"), v124, fs::copy_options::recursive);
   fs::path shard;
@@ -426,10 +432,7 @@ TEST_F(ServableManagerTest, VersionWhoseDataShardIsWrittenLastLoadsOnceComplete)
   ASSERT_EQ(bytes.size(), full);
   fs::resize_file(shard, full / 2);
 
-  ManagerOptions o = Options(/*retries=*/0);
-  o.load_retry_interval_micros = 3'600'000'000;  // only a change of the files may trigger a retry
-  ServableManager m(o);
-  m.SetModels({Config()});
+  m.PollOnce();
   EXPECT_EQ(Served(m), 123);
   EXPECT_EQ(StatusOf(m, 124).state, kEnd);
   EXPECT_THAT(StatusOf(m, 124).error.message(), HasSubstr("variables.data"));
