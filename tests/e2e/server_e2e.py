@@ -20,7 +20,6 @@ Bare SavedModel folders are served through a temp base path holding a symlink `1
 exits 1 on any failure; skips loudly (exit 0) when the fixture folder is absent.
 """
 import argparse
-import http.client
 import json
 import math
 import os
@@ -34,6 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture_layout  # noqa: E402
+import server_harness  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--server", required=True, help="path of the tensorflow_model_server binary")
@@ -67,38 +67,7 @@ def note(msg):
 free_port = fixture_layout.free_port
 
 
-class Http:
-    def __init__(self, port):
-        self.port = port
-
-    def request(self, method, path, body=None, headers=None, timeout=120):
-        """Returns (status, parsed JSON or raw text). Never raises for HTTP errors."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            if isinstance(body, (dict, list)):
-                body = json.dumps(body)
-            if isinstance(body, str):
-                body = body.encode()
-            hdrs = {"Content-Type": "application/json"} if body is not None else {}
-            hdrs.update(headers or {})
-            try:
-                conn.request(method, path, body=body, headers=hdrs)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the server may answer (413) and close before the whole body is sent
-            resp = conn.getresponse()
-            raw = resp.read().decode("utf-8", errors="replace")
-            try:
-                return resp.status, json.loads(raw)
-            except ValueError:
-                return resp.status, raw
-        finally:
-            conn.close()
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, body, **kw):
-        return self.request("POST", path, body, **kw)
+Http = server_harness.Http  # the REST client shared with the fault, hostile-input and soak tests
 
 
 # ---------------------------------------------------------------------------------------------

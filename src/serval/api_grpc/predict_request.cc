@@ -43,7 +43,7 @@ Result<DecodedPredict> DecodePredictRequest(const tensorflow::serving::PredictRe
       return InvalidArgument(StrCat("input tensor alias not found in signature: ", alias,
                                     ". Inputs expected to be in the set {", JoinSet(expected), "}."));
     }
-    auto tensor = TensorFromProto(proto);
+    auto tensor = TensorFromRequestProto(proto);  // refuses huge declared shapes before allocating
     if (!tensor.ok()) return InvalidArgument(StrCat("tensor parsing error: ", alias, ": ", tensor.status().message()));
     out.inputs.emplace(alias, std::move(*tensor));
   }

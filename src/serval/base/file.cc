@@ -126,4 +126,43 @@ MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<char*>(data_), size_);
 }
 
+Result<std::unique_ptr<RandomAccessFile>> RandomAccessFile::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open", path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus("cannot stat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return InvalidArgument(StrCat("'", path, "' is not a regular file"));
+  }
+  std::unique_ptr<RandomAccessFile> f(new RandomAccessFile());
+  f->fd_ = fd;
+  f->size_ = static_cast<uint64_t>(st.st_size);
+  f->path_ = path;
+  return f;
+}
+
+RandomAccessFile::~RandomAccessFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status RandomAccessFile::ReadAt(uint64_t offset, size_t n, char* out) const {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return ErrnoStatus("cannot read", path_, errno);
+    if (got == 0) {
+      return DataLoss(StrCat("'", path_, "' ends at byte ", offset + done, " but ", n, " bytes at offset ", offset,
+                             " were expected (truncated while being read?)"));
+    }
+    done += static_cast<size_t>(got);
+  }
+  return Status::Ok();
+}
+
 }  // namespace serval

@@ -55,7 +55,8 @@ struct BundleReader::Impl {
   int num_shards = 0;
   std::vector<std::string> keys;
   std::map<std::string, tensorflow::BundleEntryProto, std::less<>> entries;
-  std::vector<std::shared_ptr<const MappedFile>> shards;  // null when no entry uses the shard
+  // Read with pread, not mapped: a shard truncated during the load is an error, not SIGBUS.
+  std::vector<std::shared_ptr<const RandomAccessFile>> shards;  // null when no entry uses the shard
 
   Status Error(StatusCode code, const std::string& key, const std::string& what) const {
     return Status(code, StrCat("tensor bundle '", index_path, "': key '", key, "': ", what));
@@ -139,12 +140,12 @@ Result<std::unique_ptr<BundleReader>> BundleReader::Open(const std::string& pref
     auto& slot = impl->shards[static_cast<size_t>(e.shard_id())];
     if (slot) continue;
     const std::string shard_path = ShardPath(prefix, e.shard_id(), impl->num_shards);
-    auto mapped = MappedFile::Open(shard_path);
-    if (!mapped.ok()) {
-      return Status(mapped.status().code(), StrCat("tensor bundle '", path, "': data shard ", e.shard_id(), " of key '",
-                                                   key, "': ", mapped.status().message()));
+    auto opened = RandomAccessFile::Open(shard_path);
+    if (!opened.ok()) {
+      return Status(opened.status().code(), StrCat("tensor bundle '", path, "': data shard ", e.shard_id(), " of key '",
+                                                   key, "': ", opened.status().message()));
     }
-    slot = std::shared_ptr<const MappedFile>(std::move(*mapped));
+    slot = std::shared_ptr<const RandomAccessFile>(std::move(*opened));
   }
   return std::unique_ptr<BundleReader>(new BundleReader(std::move(impl)));
 }
@@ -206,9 +207,9 @@ Result<Tensor> BundleReader::Read(const std::string& key) const {
     return impl_->Error(StatusCode::kUnimplemented, key,
                         StrCat("reading ", DataTypeName(info.dtype), " tensors from a bundle is not supported"));
   }
-  const MappedFile* shard = impl_->shards[static_cast<size_t>(info.shard_id)].get();
+  const RandomAccessFile* shard = impl_->shards[static_cast<size_t>(info.shard_id)].get();
   if (shard == nullptr) {
-    return impl_->Error(StatusCode::kInternal, key, StrCat("data shard ", info.shard_id, " was not mapped"));
+    return impl_->Error(StatusCode::kInternal, key, StrCat("data shard ", info.shard_id, " was not opened"));
   }
   const uint64_t off = static_cast<uint64_t>(info.offset);
   const uint64_t size = static_cast<uint64_t>(info.size);
@@ -217,7 +218,6 @@ Result<Tensor> BundleReader::Read(const std::string& key) const {
                         StrCat("bytes [", info.offset, ", offset + ", info.size, ") extend past the end of data file '",
                                shard->path(), "' (", shard->size(), " bytes)"));
   }
-  const std::string_view bytes(shard->data() + off, static_cast<size_t>(size));
   const int64_t n = info.shape.num_elements();
 
   if (info.dtype == DataType::kString) {
@@ -228,6 +228,10 @@ Result<Tensor> BundleReader::Read(const std::string& key) const {
                                  " stored bytes in '", shard->path(), "'"));
     }
     SERVAL_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
+    std::string bytes(static_cast<size_t>(size), '\0');
+    if (Status s = shard->ReadAt(off, bytes.size(), bytes.data()); !s.ok()) {
+      return impl_->Error(StatusCode::kDataLoss, key, s.message());
+    }
     SERVAL_RETURN_IF_ERROR(impl_->ReadString(key, info, bytes, e.crc32c(), &t));
     return t;
   }
@@ -238,15 +242,20 @@ Result<Tensor> BundleReader::Read(const std::string& key) const {
                         StrCat(DataTypeName(info.dtype), info.shape.ToString(), " needs ", want, " bytes (", n, " x ",
                                DataTypeSize(info.dtype), "), but the entry stores ", size, " bytes"));
   }
-  const uint32_t actual = crc32c::Value(bytes.data(), bytes.size());
+  SERVAL_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
+  char* data = static_cast<char*>(t.raw_data());
+  if (size > 0) {
+    if (Status s = shard->ReadAt(off, static_cast<size_t>(size), data); !s.ok()) {
+      return impl_->Error(StatusCode::kDataLoss, key, s.message());
+    }
+  }
+  const uint32_t actual = crc32c::Value(data, static_cast<size_t>(size));
   if (crc32c::Mask(actual) != e.crc32c()) {
     return impl_->Error(
         StatusCode::kDataLoss, key,
         StrCat("checksum mismatch in '", shard->path(), "' bytes [", off, ", ", off + size, "): stored masked crc32c ",
                Hex32(e.crc32c()), ", computed ", Hex32(crc32c::Mask(actual))));
   }
-  SERVAL_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
-  if (size > 0) std::memcpy(t.raw_data(), bytes.data(), bytes.size());
   if (info.dtype == DataType::kBool) {
     // Any nonzero byte is true; normalise so kernels can rely on 0/1.
     auto* p = static_cast<unsigned char*>(t.raw_data());

@@ -128,5 +128,28 @@ TEST(TableWriterTest, RejectsUnsortedKeys) {
   EXPECT_EQ((*all)[1].first, "c");
 }
 
+// A data shard truncated after the reader opened it (a model folder rewritten during a load) is a
+// DataLoss error naming the file; with the shard memory-mapped, the read was a SIGBUS that killed
+// the whole server.
+TEST_F(BundleWriterTest, ShardTruncatedAfterOpenIsAnErrorNotACrash) {
+  const std::string prefix = dir_ + "/variables";
+  BundleWriter w(prefix);
+  ASSERT_TRUE(w.Add("kernel", Tensor::FromVector<float>(std::vector<float>(4096, 1.5f), TensorShape{64, 64})).ok());
+  Tensor strings(DataType::kString, TensorShape{2});
+  strings.flat<std::string>()[0] = std::string(5000, 'a');
+  strings.flat<std::string>()[1] = "b";
+  ASSERT_TRUE(w.Add("words", strings).ok());
+  ASSERT_TRUE(w.Finish().ok());
+  auto reader = BundleReader::Open(prefix);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::filesystem::resize_file(prefix + ".data-00000-of-00001", 0);
+  for (const char* key : {"kernel", "words"}) {
+    auto t = (*reader)->Read(key);
+    ASSERT_FALSE(t.ok()) << key;
+    EXPECT_EQ(t.status().code(), StatusCode::kDataLoss) << t.status().ToString();
+    EXPECT_NE(t.status().message().find("variables.data-00000-of-00001"), std::string::npos) << t.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace serval::loader

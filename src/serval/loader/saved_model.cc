@@ -3,8 +3,11 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <unordered_set>
 
@@ -38,11 +41,13 @@ std::string NodeLabel(const tensorflow::NodeDef& node) { return StrCat("node '",
 // ---- Reading the proto --------------------------------------------------------------------------
 
 Status ParseBinary(const std::string& path, tensorflow::SavedModel* out) {
-  SERVAL_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
-  if (file->size() > static_cast<uint64_t>(INT_MAX)) {
-    return InvalidArgument(StrCat(path, ": ", file->size(), " bytes is over protobuf's 2 GB limit; TensorFlow "
+  // Read, not mapped: a file truncated while it is parsed must be a parse error, not SIGBUS.
+  auto file = ReadFileToString(path, static_cast<uint64_t>(INT_MAX));
+  if (!file.ok() && file.status().code() == StatusCode::kResourceExhausted) {
+    return InvalidArgument(StrCat(path, ": ", file.status().message(), " (protobuf's 2 GB limit); TensorFlow "
                                   "writes models this large as chunked saved_model.cpb, which Serval does not read"));
   }
+  if (!file.ok()) return file.status();
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(file->data()),
                                             static_cast<int>(file->size()));
   in.SetTotalBytesLimit(INT_MAX);
@@ -92,6 +97,10 @@ Result<std::string> ReadSavedModelProto(const std::string& dir, tensorflow::Save
   if (PathExists(cpb)) {
     return Unimplemented(StrCat("chunked SavedModel (", cpb, ", written by TensorFlow's proto splitter for models "
                                 "over 2 GB) is not supported; re-export without experimental_image_format"));
+  }
+  // A folder this process may not read looks empty to stat(); say so instead of "no saved_model.pb".
+  if (::faccessat(AT_FDCWD, dir.c_str(), R_OK | X_OK, AT_EACCESS) != 0 && errno == EACCES) {
+    return Status(StatusCode::kPermissionDenied, "cannot read the folder: Permission denied");
   }
   return NotFound("no saved_model.pb or saved_model.pbtxt in the folder");
 }

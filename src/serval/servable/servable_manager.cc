@@ -51,14 +51,20 @@ namespace {
 
 std::string ModelVersion(const std::string& name, int64_t v) { return StrCat("model '", name, "' version ", v); }
 
-// Identifies the files a load reads first, so a version that failed while still being written is
-// retried as soon as they change (and not only after the retry interval).
+// Identifies the files a load reads, so a version that failed while still being written is
+// retried as soon as they change (and not only after the retry interval). Every file of
+// variables/ counts: a copy that writes the data shard last must not be given up on.
 std::string Fingerprint(const std::string& dir) {
   std::string out;
-  for (const char* f : {"saved_model.pb", "saved_model.pbtxt", "saved_model.cpb", "variables/variables.index"}) {
+  auto add = [&out](const std::string& path, const std::string& label) {
     struct stat st;
-    if (::stat(JoinPath(dir, f).c_str(), &st) != 0) continue;
-    out += StrCat(f, ":", st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, ";");
+    if (::stat(path.c_str(), &st) != 0) return;
+    out += StrCat(label, ":", st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, ";");
+  };
+  for (const char* f : {"saved_model.pb", "saved_model.pbtxt", "saved_model.cpb"}) add(JoinPath(dir, f), f);
+  const std::string vars = JoinPath(dir, "variables");
+  if (auto names = ListDirectory(vars); names.ok()) {
+    for (const auto& n : *names) add(JoinPath(vars, n), "variables/" + n);
   }
   return out;
 }
@@ -194,9 +200,12 @@ void ServableManager::PollModel(Model& m, bool rescan) {
     std::string problem;
     auto listed = loader::ListVersions(config.base_path);
     if (!listed.ok()) {
-      m.on_disk.clear();
+      // A listing that fails (permissions, I/O, the folder being replaced) says nothing about
+      // which versions exist: keep the last listing, so loaded versions keep serving (as in TF
+      // Serving, whose file-system source skips a poll that fails).
       problem = StrCat("model '", name, "': cannot read base path '", config.base_path, "' (",
-                       listed.status().message(), "); the model has no versions until it appears");
+                       listed.status().message(), "); keeping the versions of the last listing (",
+                       m.on_disk.empty() ? std::string("none") : Join(ToStrings(m.on_disk), ", "), ")");
     } else {
       m.on_disk = *listed;
       if (m.on_disk.empty()) {

@@ -2,7 +2,7 @@
 // versions its policy asks for that exist under the base path; a new version becomes AVAILABLE
 // before an older one is unloaded, so requests never fail during a swap. A version that fails to
 // load is reported (state END with the error) and retried up to max_load_retries; it never
-// disturbs other versions or models. Thread-safe: front ends call Get/Status from any thread.
+// disturbs other versions or models. A base path that cannot be listed keeps its last listing. Thread-safe: front ends call Get/Status from any thread.
 #pragma once
 
 #include <atomic>

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "serval/base/file.h"
@@ -379,6 +380,71 @@ TEST_F(ServableManagerTest, ConcurrentGetsNeverFailWhileVersionsSwap) {
   EXPECT_GT(requests.load(), 0);
   EXPECT_EQ(Served(m), 6);
   EXPECT_EQ(States(m).size(), 6u);
+}
+
+// A base path that cannot be listed (gone, permissions, I/O) says nothing about the versions: the
+// loaded one keeps serving (a regression: the model used to be unloaded).
+TEST_F(ServableManagerTest, BasePathThatCannotBeListedKeepsServing) {
+  Link("123", "00000123");
+  ServableManager m(Options());
+  m.SetModels({Config()});
+  ASSERT_EQ(Served(m), 123);
+  const std::string away = base_ + ".away";
+  fs::rename(base_, away);
+  m.PollOnce();
+  EXPECT_EQ(Served(m), 123);
+  EXPECT_THAT(States(m), ElementsAre(std::make_pair(int64_t{123}, kAvailable)));
+  fs::rename(away, base_);
+  m.PollOnce();
+  EXPECT_EQ(Served(m), 123);
+}
+
+// A copy that writes the data shard last: the load fails while the shard is short, and the
+// version loads as soon as the shard is complete, even with no retries left (a regression: only
+// saved_model.pb and variables.index were watched, so the version was given up on for good).
+TEST_F(ServableManagerTest, VersionWhoseDataShardIsWrittenLastLoadsOnceComplete) {
+  Link("123", "00000123");
+  ManagerOptions o = Options(/*retries=*/0);
+  o.load_retry_interval_micros = 3'600'000'000;  // only a change of the files may trigger a retry
+  ServableManager m(o);
+  m.SetModels({Config()});
+  ASSERT_EQ(Served(m), 123);
+
+  const fs::path v124 = fs::path(base_) / "124";
+  fs::copy(JoinPath(fixture_, "00000124"), v124, fs::copy_options::recursive);
+  fs::path shard;
+  for (const auto& e : fs::directory_iterator(v124 / "variables")) {
+    if (e.path().filename().string().rfind("variables.data", 0) == 0) shard = e.path();
+  }
+  ASSERT_FALSE(shard.empty());
+  // The fixtures are read-only and copies keep that; make the copy writable (and removable).
+  fs::permissions(v124, fs::perms::owner_all, fs::perm_options::add);
+  for (const auto& e : fs::recursive_directory_iterator(v124)) {
+    fs::permissions(e.path(), e.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::add);
+  }
+  const auto full = fs::file_size(shard);
+  std::string bytes;
+  {
+    std::ifstream in(shard, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_EQ(bytes.size(), full);
+  fs::resize_file(shard, full / 2);
+
+  m.PollOnce();
+  EXPECT_EQ(Served(m), 123);
+  EXPECT_EQ(StatusOf(m, 124).state, kEnd);
+  EXPECT_THAT(StatusOf(m, 124).error.message(), HasSubstr("variables.data"));
+  m.PollOnce();
+  EXPECT_EQ(Served(m), 123);
+  {
+    std::ofstream out(shard, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  m.PollOnce();
+  EXPECT_EQ(Served(m), 124);
+  EXPECT_EQ(StatusOf(m, 124).state, kAvailable);
 }
 
 }  // namespace

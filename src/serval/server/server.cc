@@ -5,6 +5,7 @@
 
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -232,6 +233,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       ro.metrics_path = metrics_path;
       ro.metrics = [] { return monitoring::Registry::Global().ExportPrometheus(); };
     }
+    // A lowered body limit also bounds a gzip body once inflated (else a 1 MB limit still let a
+    // 100 KB gzip bomb make the server hold 100 MB).
+    ro.max_decompressed_bytes = std::min<uint64_t>(ro.max_decompressed_bytes, o.rest_api_max_body_bytes);
     auto rest = api::RestServer::Start(server->manager_.get(), ro);
     if (!rest.ok()) {
 #ifdef SERVAL_WITH_GRPC

@@ -84,7 +84,7 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
   Opt(app, "rest_api_timeout_in_ms", &o->rest_api_timeout_in_ms, "per-request timeout in milliseconds");
   Flag(app, "rest_api_enable_cors_support", &o->rest_api_enable_cors_support, "add CORS headers (not implemented yet)");
   Opt(app, "rest_api_max_body_bytes", &o->rest_api_max_body_bytes,
-      "Serval only: largest request body accepted (bigger bodies get 413)");
+      "Serval only: largest request body accepted, also once a gzip body is inflated (bigger bodies get 413)");
   // Models.
   Opt(app, "model_name", &o->model_name, "model name in single-model mode (ignored with --model_config_file)");
   Opt(app, "model_base_path", &o->model_base_path, "folder of numeric version folders (single-model mode)");

@@ -88,6 +88,14 @@ Result<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
     return Unimplemented(StrCat("TensorProto of type ", DataTypeName(dtype), " cannot be decoded"));
   }
   SERVAL_ASSIGN_OR_RETURN(TensorShape shape, ShapeFromProto(proto.tensor_shape()));
+  if (!proto.tensor_content().empty() && dtype != DataType::kString && IsFixedSize(dtype)) {
+    // Before allocating: a short tensor_content must not cost the declared shape's memory.
+    const uint64_t want = static_cast<uint64_t>(shape.num_elements()) * DataTypeSize(dtype);  // <= 2^44
+    if (proto.tensor_content().size() != want) {
+      return InvalidArgument(StrCat("TensorProto tensor_content has ", proto.tensor_content().size(), " bytes, but ",
+                                    DataTypeName(dtype), shape.ToString(), " needs ", want));
+    }
+  }
   SERVAL_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
   const int64_t n = t.num_elements();
 
@@ -152,6 +160,26 @@ Result<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
   }
   if (!s.ok()) return s;
   return t;
+}
+
+Result<Tensor> TensorFromRequestProto(const tensorflow::TensorProto& proto) {
+  SERVAL_ASSIGN_OR_RETURN(TensorShape shape, ShapeFromProto(proto.tensor_shape()));
+  const int dt = static_cast<int>(proto.dtype());
+  if (IsValidDataType(dt)) {
+    const auto dtype = static_cast<DataType>(dt);
+    const uint64_t per_element = dtype == DataType::kString ? sizeof(std::string)
+                                 : IsFixedSize(dtype)       ? DataTypeSize(dtype)
+                                                            : 0;
+    const uint64_t decoded = static_cast<uint64_t>(shape.num_elements()) * per_element;  // <= 2^45
+    const uint64_t allowed = kRequestTensorSlackBytes + 32 * static_cast<uint64_t>(proto.ByteSizeLong());
+    if (decoded > allowed) {
+      return ResourceExhausted(StrCat("TensorProto ", DataTypeName(dtype), shape.ToString(), " would take ", decoded,
+                                      " bytes but carries only ", proto.ByteSizeLong(),
+                                      " bytes of values (fewer values than elements repeat the last one); refused "
+                                      "over ", allowed, " bytes"));
+    }
+  }
+  return TensorFromProto(proto);
 }
 
 Status TensorToProto(const Tensor& t, tensorflow::TensorProto* proto, bool as_content) {

@@ -18,6 +18,13 @@ namespace serval {
 
 Result<Tensor> TensorFromProto(const tensorflow::TensorProto& proto);
 
+// TensorFromProto for a TensorProto that arrived in a request: the decoded tensor may take at most
+// kRequestTensorSlackBytes plus 32 bytes per encoded byte, checked before anything is allocated,
+// so a tiny proto declaring a huge shape (whose few values TF's rule would repeat) is
+// ResourceExhausted instead of gigabytes. Real data never comes near the ratio.
+inline constexpr uint64_t kRequestTensorSlackBytes = uint64_t{64} << 20;
+Result<Tensor> TensorFromRequestProto(const tensorflow::TensorProto& proto);
+
 // as_content: write fixed-size types into tensor_content (else the typed *_val fields, as TF
 // Serving does by default).
 Status TensorToProto(const Tensor& tensor, tensorflow::TensorProto* proto, bool as_content = false);

@@ -67,5 +67,38 @@ TEST(TensorProtoTest, RoundTripsEveryEncoding) {
   EXPECT_EQ(back->flat<std::string>()[1], std::string("\0b", 2));
 }
 
+// Refused before allocating: a 1 TB tensor_content shape with 4 bytes of content (the check used to
+// run after allocating the declared shape).
+TEST(TensorProtoTest, ShortContentOfAHugeShapeIsRefusedBeforeAllocating) {
+  auto p = Proto(tensorflow::DT_FLOAT, {int64_t{1} << 38});
+  p.set_tensor_content(std::string(4, '\0'));
+  auto t = TensorFromProto(p);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << t.status().ToString();
+  EXPECT_NE(t.status().message().find("4 bytes"), std::string::npos) << t.status().ToString();
+}
+
+// A request proto of a few bytes may not make the server allocate gigabytes through TF's "fewer
+// values repeat the last one" rule; real-sized data passes.
+TEST(TensorProtoTest, RequestProtoWithHugeDeclaredShapeIsRefused) {
+  auto p = Proto(tensorflow::DT_FLOAT, {int64_t{1} << 28, 1});  // 1 GiB from one value
+  p.add_float_val(1.0f);
+  auto t = TensorFromRequestProto(p);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kResourceExhausted) << t.status().ToString();
+  auto s = Proto(tensorflow::DT_STRING, {int64_t{1} << 24});  // 512 MiB of std::string from one value
+  s.add_string_val("x");
+  EXPECT_FALSE(TensorFromRequestProto(s).ok());
+
+  auto ok = Proto(tensorflow::DT_FLOAT, {1000, 3});
+  for (int i = 0; i < 3000; ++i) ok.add_float_val(static_cast<float>(i));
+  auto t2 = TensorFromRequestProto(ok);
+  ASSERT_TRUE(t2.ok()) << t2.status().ToString();
+  EXPECT_EQ(t2->flat<float>()[2999], 2999.0f);
+  auto splat = Proto(tensorflow::DT_FLOAT, {1024, 1024});  // 4 MiB from one value: within the slack
+  splat.add_float_val(0.5f);
+  EXPECT_TRUE(TensorFromRequestProto(splat).ok());
+}
+
 }  // namespace
 }  // namespace serval
