@@ -366,6 +366,8 @@ TEST_F(ServableManagerTest, ConcurrentGetsNeverFailWhileVersionsSwap) {
       }
     });
   }
+  // On a loaded machine the clients may not have run yet: swap only once every one is busy.
+  while (requests.load() < 64) std::this_thread::yield();
   // Versions 2..6 appear one by one (alternating exports); each swap unloads the previous one.
   for (int v = 2; v <= 6; ++v) {
     Link(std::to_string(v), v % 2 ? "00000123" : "00000124");
