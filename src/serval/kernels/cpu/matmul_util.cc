@@ -237,10 +237,12 @@ Status DenseMatMul::Run(const float* a, int64_t m, float* c) const {
         if (state.entries.size() >= kMaxThreadEntries) state.entries.clear();
         it = state.entries.emplace(ThreadKey{id_, m}, ThreadEntry{}).first;
       }
-      it->second.prim = prim;
+      // The primitive is recorded last: an entry whose memory objects failed to build is retried.
+      it->second.prim.reset();
       it->second.src = memory(prim->src_md, onednn::Engine(), const_cast<float*>(a));
       it->second.dst = memory(prim->dst_md, onednn::Engine(), c);
       it->second.scratchpad = memory(prim->scratchpad_md, onednn::Engine(), state.scratch);
+      it->second.prim = prim;
     }
     ThreadEntry& e = it->second;
     state.Grow(prim->scratchpad_md.get_size());
