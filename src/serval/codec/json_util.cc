@@ -1,7 +1,6 @@
 #include "serval/codec/json_util.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -26,6 +25,12 @@ constexpr std::string_view kNonFiniteJson[3] = {
 };
 
 bool IsWs(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// ASCII only, without the locale lookup of std::isalnum (this runs once per byte of a number).
+bool IsNumberTail(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' ||
+         c == '-';
+}
 
 bool Match(std::string_view s, size_t i, std::string_view word) { return s.substr(i, word.size()) == word; }
 
@@ -99,8 +104,7 @@ std::string Rewrite(std::string_view s, size_t start, size_t* max_depth) {
       while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
       bool integer = true;
       size_t k = j;
-      while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '.' ||
-                              s[k] == '+' || s[k] == '-')) {
+      while (k < s.size() && IsNumberTail(s[k])) {
         integer = false;
         ++k;
       }
@@ -179,12 +183,25 @@ Result<std::unique_ptr<JsonDoc>> ParseJson(std::string_view body) {
   size_t start = 0;
   while (start < body.size() && IsWs(body[start])) ++start;
   if (start == body.size()) return InvalidArgument("JSON Parse error: The document is empty");
+  auto doc = std::make_unique<JsonDoc>();
+  // Fast path, the common case: plain JSON parses as is. Everything the rewrite below changes
+  // (NaN/Inf tokens outside strings, integers beyond 64 bits, bytes after the top-level container,
+  // nesting beyond simdjson's default depth) is an error for simdjson, so a successful parse here
+  // is exactly what the rewrite + parse would have produced. Any error falls through to the
+  // rewrite, which also yields the error message for bodies that are really malformed.
+  doc->buffer = simdjson::padded_string(body);
+  {
+    auto fast = doc->parser.parse(doc->buffer);
+    if (!fast.error()) {
+      doc->root = fast.value_unsafe();
+      return doc;
+    }
+  }
   size_t max_depth = 0;
   std::string text = Rewrite(body, start, &max_depth);
   if (max_depth > kMaxJsonDepth) {
     return InvalidArgument(StrCat("JSON Parse error: nesting deeper than ", kMaxJsonDepth, " levels"));
   }
-  auto doc = std::make_unique<JsonDoc>();
   doc->buffer = simdjson::padded_string(text);
   if (auto err = doc->parser.allocate(doc->buffer.size(), max_depth + 2); err) {
     return ResourceExhausted(StrCat("JSON Parse error: ", simdjson::error_message(err)));
@@ -407,10 +424,27 @@ bool IsValidUtf8(std::string_view s) {
 
 template <typename T>
 void ValueSink::Push(T v) {
-  const size_t at = bytes_.size();
-  bytes_.resize(at + sizeof(T));
-  std::memcpy(bytes_.data() + at, &v, sizeof(T));
+  if (bytes_.size() - used_ < sizeof(T)) bytes_.resize(std::max<size_t>(256, bytes_.size() * 2));
+  std::memcpy(bytes_.data() + used_, &v, sizeof(T));
+  used_ += sizeof(T);
   ++count_;
+}
+
+bool ValueSink::TryAddPlainNumber(Element e) {
+  const auto type = e.type();
+  if (type != simdjson::dom::element_type::DOUBLE && type != simdjson::dom::element_type::INT64 &&
+      type != simdjson::dom::element_type::UINT64) {
+    return false;
+  }
+  if (dtype_ == DataType::kFloat) {
+    Push<float>(static_cast<float>(e.get_double().value_unsafe()));
+    return true;
+  }
+  if (dtype_ == DataType::kDouble) {
+    Push<double>(e.get_double().value_unsafe());
+    return true;
+  }
+  return false;
 }
 
 Status ValueSink::TypeError(Element e) const {
@@ -519,9 +553,10 @@ Result<Tensor> ValueSink::ToTensor(const TensorShape& shape) {
     auto out = t.flat<std::string>();
     for (size_t i = 0; i < out.size(); ++i) out[i] = std::move(strings_[i]);
     strings_.clear();
-  } else if (!bytes_.empty()) {
-    std::memcpy(t.raw_data(), bytes_.data(), bytes_.size());
+  } else if (used_ > 0) {
+    std::memcpy(t.raw_data(), bytes_.data(), used_);
     bytes_.clear();
+    used_ = 0;
   }
   count_ = 0;
   return t;
@@ -554,6 +589,12 @@ Status Fill(Element e, const TensorShape& shape, int level, ValueSink* sink) {
     if (static_cast<int64_t>(a.size()) != shape.dim(level)) {
       return InvalidArgument(StrCat("Encountered list at unexpected size: ", a.size(), " at level: ", level,
                                     " expected size: ", shape.dim(level)));
+    }
+    if (level + 1 == shape.rank()) {  // a row of scalars: the bulk of any tensor
+      for (Element child : a) {
+        if (!sink->TryAddPlainNumber(child)) SERVAL_RETURN_IF_ERROR(Fill(child, shape, level + 1, sink));
+      }
+      return Status::Ok();
     }
     for (Element child : a) SERVAL_RETURN_IF_ERROR(Fill(child, shape, level + 1, sink));
     return Status::Ok();

@@ -74,6 +74,9 @@ class ValueSink {
   int64_t size() const { return count_; }
   // TF Serving's AddValueToTensor: converts one JSON scalar to the sink's dtype.
   Status Add(Element e);
+  // Add() for the common case only: a finite JSON number into a float/double sink. False (and
+  // nothing added) for anything else, which then goes through Add() for its checks and errors.
+  bool TryAddPlainNumber(Element e);
   void AddString(std::string s) {
     strings_.push_back(std::move(s));
     ++count_;
@@ -88,6 +91,9 @@ class ValueSink {
 
   DataType dtype_;
   int64_t count_ = 0;
+  // bytes_[0, used_) holds the values; bytes_ grows geometrically ahead of use so a Push is a
+  // bounds check and a store, not a vector resize per element.
+  size_t used_ = 0;
   std::vector<unsigned char> bytes_;
   std::vector<std::string> strings_;
 };

@@ -1,6 +1,6 @@
 // MatMul and BatchMatMul{,V2,V3}. Float MatMul with a constant right operand (Keras Dense) runs
-// on oneDNN with the weights reordered once at load; everything else goes through the Eigen /
-// plain-loop batched product in matmul_util.
+// on oneDNN with the weights reordered once at load (DenseMatMul: no allocation per call);
+// everything else goes through the Eigen / plain-loop batched product in matmul_util.
 #include <array>
 #include <cstring>
 #include <memory>
@@ -32,7 +32,7 @@ Status CheckDtype(const std::string& op, const Tensor& t, DataType want, int i) 
 
 class MatMulKernel final : public Kernel {
  public:
-  MatMulKernel(DataType dt, bool ta, bool tb, std::unique_ptr<onednn::PackedMatMul> packed)
+  MatMulKernel(DataType dt, bool ta, bool tb, std::unique_ptr<DenseMatMul> packed)
       : dt_(dt), ta_(ta), tb_(tb), packed_(std::move(packed)) {}
 
   Status Compute(KernelContext& ctx) const override {
@@ -73,18 +73,18 @@ class MatMulKernel final : public Kernel {
  private:
   DataType dt_;
   bool ta_, tb_;
-  std::unique_ptr<onednn::PackedMatMul> packed_;
+  std::unique_ptr<DenseMatMul> packed_;
 };
 
 Result<std::unique_ptr<Kernel>> MakeMatMul(const KernelInfo& info) {
   SERVAL_ASSIGN_OR_RETURN(DataType dt, info.GetType("T"));
   const bool ta = info.GetBoolOr("transpose_a", false);
   const bool tb = info.GetBoolOr("transpose_b", false);
-  std::unique_ptr<onednn::PackedMatMul> packed;
+  std::unique_ptr<DenseMatMul> packed;
   const Tensor* b = info.constant_input(1);
   if (dt == DataType::kFloat && b != nullptr && b->dtype() == DataType::kFloat && b->rank() == 2) {
     const int64_t k = tb ? b->dim(1) : b->dim(0), n = tb ? b->dim(0) : b->dim(1);
-    packed = std::make_unique<onednn::PackedMatMul>(*b, k, n, ta, tb);
+    packed = std::make_unique<DenseMatMul>(*b, k, n, ta, tb);
   }
   return std::unique_ptr<Kernel>(std::make_unique<MatMulKernel>(dt, ta, tb, std::move(packed)));
 }
@@ -93,7 +93,7 @@ Result<std::unique_ptr<Kernel>> MakeMatMul(const KernelInfo& info) {
 class BatchMatMulKernel final : public Kernel {
  public:
   BatchMatMulKernel(std::string op, DataType dt, bool adj_x, bool adj_y, bool broadcast,
-                    std::unique_ptr<onednn::PackedMatMul> packed)
+                    std::unique_ptr<DenseMatMul> packed)
       : op_(std::move(op)), dt_(dt), adj_x_(adj_x), adj_y_(adj_y), broadcast_(broadcast), packed_(std::move(packed)) {}
 
   Status Compute(KernelContext& ctx) const override {
@@ -160,7 +160,7 @@ class BatchMatMulKernel final : public Kernel {
   std::string op_;
   DataType dt_;
   bool adj_x_, adj_y_, broadcast_;
-  std::unique_ptr<onednn::PackedMatMul> packed_;
+  std::unique_ptr<DenseMatMul> packed_;
 };
 
 runtime::KernelFactory BatchMatMulFactory(std::string op, bool broadcast, bool v3) {
@@ -181,14 +181,14 @@ runtime::KernelFactory BatchMatMulFactory(std::string op, bool broadcast, bool v
     }
     const bool adj_x = info.GetBoolOr("adj_x", false);
     const bool adj_y = info.GetBoolOr("adj_y", false);
-    std::unique_ptr<onednn::PackedMatMul> packed;
+    std::unique_ptr<DenseMatMul> packed;
     const Tensor* b = info.constant_input(1);
     if (dt == DataType::kFloat && broadcast && b != nullptr && b->dtype() == DataType::kFloat && b->rank() >= 2 &&
         b->num_elements() == b->dim(b->rank() - 1) * b->dim(b->rank() - 2) && b->num_elements() > 0) {
       const int r = b->rank();
       const int64_t k = adj_y ? b->dim(r - 1) : b->dim(r - 2), n = adj_y ? b->dim(r - 2) : b->dim(r - 1);
       SERVAL_ASSIGN_OR_RETURN(Tensor b2, b->Reshaped(TensorShape{b->dim(r - 2), b->dim(r - 1)}));
-      packed = std::make_unique<onednn::PackedMatMul>(b2, k, n, false, adj_y);
+      packed = std::make_unique<DenseMatMul>(b2, k, n, false, adj_y);
     }
     return std::unique_ptr<Kernel>(
         std::make_unique<BatchMatMulKernel>(op, dt, adj_x, adj_y, broadcast, std::move(packed)));

@@ -148,6 +148,39 @@ TEST_F(MatMulTest, PackedWeightsReusedAcrossBatchSizes) {
   EXPECT_NE(bad.status().message().find("[5,4]"), std::string::npos) << bad.status().message();
 }
 
+// The per-thread memory objects are keyed by kernel instance: a kernel built after another one
+// was destroyed (same shapes, possibly the same address) must use its own weights, and two live
+// kernels interleaved on one thread must not see each other's buffers.
+TEST_F(MatMulTest, PerThreadStateFollowsTheKernelInstance) {
+  Tensor w = SeqT({5, 4}, 3, 7, 3, 2);
+  Tensor w_neg = FloatT(std::vector<float>(20, -1.0f), {5, 4});
+  const Tensor x = SeqT({1, 5});
+  float x_sum = 0;
+  for (float v : x.flat<float>()) x_sum += v;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto k = PreparedKernel::Create(r_, MatMulDef(), 2, {nullptr, &w});
+    ASSERT_TRUE(k.ok()) << k.status().ToString();
+    auto o = (*k)->Run({x, w});
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    ExpectTensorNear(o->at(0), FloatT(kDense1, {1, 4}), 1e-5, 1e-5);
+    k = PreparedKernel::Create(r_, MatMulDef(), 2, {nullptr, &w_neg});
+    ASSERT_TRUE(k.ok()) << k.status().ToString();
+    o = (*k)->Run({x, w_neg});
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    ExpectTensorNear(o->at(0), FloatT(std::vector<float>(4, -x_sum), {1, 4}), 1e-5, 1e-5);
+  }
+  auto k1 = PreparedKernel::Create(r_, MatMulDef(), 2, {nullptr, &w});
+  auto k2 = PreparedKernel::Create(r_, MatMulDef(), 2, {nullptr, &w_neg});
+  ASSERT_TRUE(k1.ok() && k2.ok());
+  for (int rep = 0; rep < 3; ++rep) {
+    auto o1 = (*k1)->Run({x, w});
+    auto o2 = (*k2)->Run({x, w_neg});
+    ASSERT_TRUE(o1.ok() && o2.ok());
+    ExpectTensorNear(o1->at(0), FloatT(kDense1, {1, 4}), 1e-5, 1e-5);
+    ExpectTensorNear(o2->at(0), FloatT(std::vector<float>(4, -x_sum), {1, 4}), 1e-5, 1e-5);
+  }
+}
+
 TEST_F(MatMulTest, ConcurrentComputeIsIdentical) {
   Tensor w = SeqT({64, 48}, 3, 7, 3, 2);
   auto k = PreparedKernel::Create(r_, MatMulDef(), 2, {nullptr, &w});

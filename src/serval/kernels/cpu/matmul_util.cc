@@ -1,8 +1,12 @@
 #include "serval/kernels/cpu/matmul_util.h"
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
+#include <unordered_map>
 
 namespace serval::kernels::cpu {
 namespace {
@@ -130,6 +134,132 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
     }
   }
   return out;
+}
+
+// --- DenseMatMul ---------------------------------------------------------------------------------
+
+namespace {
+
+using dnnl::memory;
+
+memory::desc MatrixDesc(int64_t rows, int64_t cols, bool transposed) {
+  // A transposed operand is the row-major [cols, rows] buffer read column-major.
+  return transposed ? memory::desc({rows, cols}, memory::data_type::f32, memory::dims{1, rows})
+                    : memory::desc({rows, cols}, memory::data_type::f32, memory::dims{cols, 1});
+}
+
+std::atomic<uint64_t> g_next_dense_id{1};
+
+struct ThreadKey {
+  uint64_t id;
+  int64_t m;
+  bool operator==(const ThreadKey& o) const { return id == o.id && m == o.m; }
+};
+struct ThreadKeyHash {
+  size_t operator()(const ThreadKey& k) const {
+    return static_cast<size_t>(k.id * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(k.m));
+  }
+};
+struct ThreadEntry {
+  std::weak_ptr<const onednn::CachedPrimitive> prim;
+  memory src, dst, scratchpad;
+};
+
+// One per thread: the memory objects of every (instance, M) this thread ran, and one scratchpad
+// buffer shared by all of them (a thread runs one primitive at a time).
+struct ThreadState {
+  std::unordered_map<ThreadKey, ThreadEntry, ThreadKeyHash> entries;
+  void* scratch = nullptr;
+  size_t scratch_size = 0;
+  ThreadState() { Grow(64); }
+  ~ThreadState() {
+    entries.clear();
+    std::free(scratch);
+  }
+  void Grow(size_t need) {
+    if (need <= scratch_size) return;
+    std::free(scratch);
+    scratch_size = (need + 63) / 64 * 64;
+    scratch = std::aligned_alloc(64, scratch_size);
+  }
+};
+
+ThreadState& DenseThreadState() {
+  thread_local ThreadState state;
+  return state;
+}
+
+}  // namespace
+
+DenseMatMul::DenseMatMul(Tensor b, int64_t k, int64_t n, bool transpose_a, bool transpose_b)
+    : id_(g_next_dense_id.fetch_add(1, std::memory_order_relaxed)),
+      k_(k),
+      n_(n),
+      transpose_a_(transpose_a),
+      packer_(std::move(b), MatrixDesc(k, n, transpose_b)) {}
+
+Result<std::shared_ptr<const onednn::CachedPrimitive>> DenseMatMul::Primitive(int64_t m) const {
+  return cache_.GetOrCreate({m}, [&]() -> Result<std::shared_ptr<const onednn::CachedPrimitive>> {
+    try {
+      auto out = std::make_shared<onednn::CachedPrimitive>();
+      out->src_md = MatrixDesc(m, k_, transpose_a_);
+      out->dst_md = MatrixDesc(m, n_, false);
+      memory::desc any_w({k_, n_}, memory::data_type::f32, memory::format_tag::any);
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(out->src_md, any_w, out->dst_md),
+                                      onednn::UserScratchpadAttr(), onednn::Engine());
+      out->scratchpad_md = pd.scratchpad_desc();
+      out->weights_md = pd.weights_desc();
+      out->prim = dnnl::matmul(pd);
+      SERVAL_ASSIGN_OR_RETURN(out->packed_weights, packer_.Get(out->weights_md));
+      return std::shared_ptr<const onednn::CachedPrimitive>(out);
+    } catch (const dnnl::error& e) {
+      return onednn::FromDnnlError("MatMul: creating primitive", e);
+    }
+  });
+}
+
+Status DenseMatMul::Run(const float* a, int64_t m, float* c) const {
+  if (m == 0 || n_ == 0) return Status::Ok();
+  if (k_ == 0) {
+    std::fill(c, c + m * n_, 0.0f);
+    return Status::Ok();
+  }
+  ThreadState& state = DenseThreadState();
+  try {
+    auto it = state.entries.find(ThreadKey{id_, m});
+    std::shared_ptr<const onednn::CachedPrimitive> prim;
+    if (it != state.entries.end()) prim = it->second.prim.lock();
+    if (!prim) {
+      // First call of this thread for (instance, M), or the shared cache did not keep the
+      // primitive (more than PrimitiveCache::kMaxEntries shapes).
+      SERVAL_ASSIGN_OR_RETURN(prim, Primitive(m));
+      if (it == state.entries.end()) {
+        if (state.entries.size() >= kMaxThreadEntries) state.entries.clear();
+        it = state.entries.emplace(ThreadKey{id_, m}, ThreadEntry{}).first;
+      }
+      // The primitive is recorded last: an entry whose memory objects failed to build is retried.
+      it->second.prim.reset();
+      it->second.src = memory(prim->src_md, onednn::Engine(), const_cast<float*>(a));
+      it->second.dst = memory(prim->dst_md, onednn::Engine(), c);
+      it->second.scratchpad = memory(prim->scratchpad_md, onednn::Engine(), state.scratch);
+      it->second.prim = prim;
+    }
+    ThreadEntry& e = it->second;
+    state.Grow(prim->scratchpad_md.get_size());
+    e.src.set_data_handle(const_cast<float*>(a));
+    e.dst.set_data_handle(c);
+    e.scratchpad.set_data_handle(state.scratch);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e.src.get()},
+                               {DNNL_ARG_WEIGHTS, prim->packed_weights->get()},
+                               {DNNL_ARG_DST, e.dst.get()},
+                               {DNNL_ARG_SCRATCHPAD, e.scratchpad.get()}};
+    dnnl::stream& s = onednn::ThreadStream();
+    dnnl::error::wrap_c_api(dnnl_primitive_execute(prim->prim.get(), s.get(), 4, args), "could not execute MatMul");
+    s.wait();
+  } catch (const dnnl::error& e) {
+    return onednn::FromDnnlError("MatMul", e);
+  }
+  return Status::Ok();
 }
 
 }  // namespace serval::kernels::cpu

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
 #include "serval/base/status.h"
@@ -33,5 +34,31 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm);
 bool IsMatMulDtype(DataType dt);  // float, double, half, int32, int64
 
 void RegisterEinsumKernel(runtime::KernelRegistry& r);  // matmul_einsum.cc
+
+// C[M,N] = op(A)[M,K] * op(B)[K,N] in float with B constant and pre-packed: the contract of
+// onednn::PackedMatMul (one shared primitive per distinct M, weights reordered once), but a
+// steady-state Run allocates nothing: every calling thread keeps its own src/dst/scratchpad
+// dnnl::memory objects per (instance, M) and only re-points them at the caller's buffers, and the
+// primitive is executed with a fixed argument array instead of a std::unordered_map. Per-thread
+// entries are keyed by an instance id that is never reused and hold the primitive weakly, so a
+// destroyed kernel's packed weights are freed at once; a thread keeps at most kMaxThreadEntries.
+// Thread-safe.
+class DenseMatMul {
+ public:
+  static constexpr size_t kMaxThreadEntries = 256;
+  DenseMatMul(Tensor b, int64_t k, int64_t n, bool transpose_a, bool transpose_b);
+  int64_t k() const { return k_; }
+  int64_t n() const { return n_; }
+  Status Run(const float* a, int64_t m, float* c) const;
+
+ private:
+  Result<std::shared_ptr<const onednn::CachedPrimitive>> Primitive(int64_t m) const;
+
+  uint64_t id_;
+  int64_t k_, n_;
+  bool transpose_a_;
+  onednn::WeightPacker packer_;
+  onednn::PrimitiveCache cache_;
+};
 
 }  // namespace serval::kernels::cpu
