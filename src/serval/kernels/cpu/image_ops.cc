@@ -15,6 +15,7 @@
 
 #include "serval/base/strings.h"
 #include "serval/kernels/cpu/register_cpu_kernels.h"
+#include "serval/kernels/cpu/resize_util.h"
 
 namespace serval::kernels::cpu {
 namespace {
@@ -22,42 +23,6 @@ namespace {
 using runtime::Kernel;
 using runtime::KernelContext;
 using runtime::KernelInfo;
-
-float ResizeScale(int64_t in, int64_t out, bool align_corners) {
-  return (align_corners && out > 1) ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
-                                    : static_cast<float>(in) / static_cast<float>(out);
-}
-
-struct ResizeShape {
-  int64_t n, in_h, in_w, c, out_h, out_w;
-};
-
-Result<ResizeShape> CheckResize(const std::string& op, const Tensor& images, const Tensor& size) {
-  if (images.rank() != 4) {
-    return InvalidArgument(
-        StrCat(op, ": images must be 4-D [batch, height, width, channels], got ", images.shape().ToString()));
-  }
-  if (size.dtype() != DataType::kInt32 || size.rank() != 1 || size.dim(0) != 2) {
-    return InvalidArgument(StrCat(op, ": size must be a 1-D int32 tensor of 2 elements, got ",
-                                  DataTypeName(size.dtype()), size.shape().ToString()));
-  }
-  const int64_t oh = size.flat<int32_t>()[0], ow = size.flat<int32_t>()[1];
-  if (oh <= 0 || ow <= 0) {
-    return InvalidArgument(StrCat(op, ": output dimensions must be positive, got [", oh, ",", ow, "]"));
-  }
-  if (images.dim(1) <= 0 || images.dim(2) <= 0) {
-    return InvalidArgument(StrCat(op, ": input image must be of non-zero size, got ", images.shape().ToString()));
-  }
-  return ResizeShape{images.dim(0), images.dim(1), images.dim(2), images.dim(3), oh, ow};
-}
-
-template <typename T>
-float ToF(T v) {
-  if constexpr (std::is_same_v<T, Half>)
-    return HalfToFloat(v);
-  else
-    return static_cast<float>(v);
-}
 
 struct Interp {
   int64_t lower, upper;
@@ -76,9 +41,9 @@ std::vector<Interp> BilinearWeights(int64_t out, int64_t in, float scale, bool h
 }
 
 template <typename T>
-void Bilinear(const Tensor& in, Tensor& out, const ResizeShape& s, bool align, bool half_pixel) {
-  const auto ys = BilinearWeights(s.out_h, s.in_h, ResizeScale(s.in_h, s.out_h, align), half_pixel);
-  const auto xs = BilinearWeights(s.out_w, s.in_w, ResizeScale(s.in_w, s.out_w, align), half_pixel);
+void Bilinear(const Tensor& in, Tensor& out, const resize::Shape& s, bool align, bool half_pixel) {
+  const auto ys = BilinearWeights(s.out_h, s.in_h, resize::Scale(s.in_h, s.out_h, align), half_pixel);
+  const auto xs = BilinearWeights(s.out_w, s.in_w, resize::Scale(s.in_w, s.out_w, align), half_pixel);
   const T* src = in.flat<T>().data();
   float* dst = out.flat<float>().data();
   for (int64_t b = 0; b < s.n; ++b) {
@@ -90,8 +55,8 @@ void Bilinear(const Tensor& in, Tensor& out, const ResizeShape& s, bool align, b
         const Interp& ix = xs[static_cast<size_t>(x)];
         float* o = dst + ((b * s.out_h + y) * s.out_w + x) * s.c;
         for (int64_t ch = 0; ch < s.c; ++ch) {
-          const float tl = ToF(top[ix.lower * s.c + ch]), tr = ToF(top[ix.upper * s.c + ch]);
-          const float bl = ToF(bot[ix.lower * s.c + ch]), br = ToF(bot[ix.upper * s.c + ch]);
+          const float tl = resize::ToFloat(top[ix.lower * s.c + ch]), tr = resize::ToFloat(top[ix.upper * s.c + ch]);
+          const float bl = resize::ToFloat(bot[ix.lower * s.c + ch]), br = resize::ToFloat(bot[ix.upper * s.c + ch]);
           const float t = tl + (tr - tl) * ix.lerp;
           const float bt = bl + (br - bl) * ix.lerp;
           o[ch] = t + (bt - t) * iy.lerp;
@@ -113,9 +78,9 @@ std::vector<int64_t> NearestIndex(int64_t out, int64_t in, float scale, bool ali
   return idx;
 }
 
-void Nearest(const Tensor& in, Tensor& out, const ResizeShape& s, bool align, bool half_pixel) {
-  const auto ys = NearestIndex(s.out_h, s.in_h, ResizeScale(s.in_h, s.out_h, align), align, half_pixel);
-  const auto xs = NearestIndex(s.out_w, s.in_w, ResizeScale(s.in_w, s.out_w, align), align, half_pixel);
+void Nearest(const Tensor& in, Tensor& out, const resize::Shape& s, bool align, bool half_pixel) {
+  const auto ys = NearestIndex(s.out_h, s.in_h, resize::Scale(s.in_h, s.out_h, align), align, half_pixel);
+  const auto xs = NearestIndex(s.out_w, s.in_w, resize::Scale(s.in_w, s.out_w, align), align, half_pixel);
   const size_t es = DataTypeSize(in.dtype());
   const size_t px = static_cast<size_t>(s.c) * es;
   const char* src = static_cast<const char*>(in.raw_data());
@@ -145,7 +110,7 @@ runtime::KernelFactory ResizeFactory(std::string op, bool bilinear) {
         return InvalidArgument(
             StrCat(op, ": images has dtype ", DataTypeName(images.dtype()), ", expected ", DataTypeName(dt)));
       }
-      SERVAL_ASSIGN_OR_RETURN(ResizeShape s, CheckResize(op, images, ctx.input(1)));
+      SERVAL_ASSIGN_OR_RETURN(resize::Shape s, resize::CheckArgs(op, images, ctx.input(1)));
       TensorShape out_shape{s.n, s.out_h, s.out_w, s.c};
       if (!bilinear) {
         SERVAL_ASSIGN_OR_RETURN(Tensor * out, ctx.allocate_output(0, dt, out_shape));
@@ -154,24 +119,9 @@ runtime::KernelFactory ResizeFactory(std::string op, bool bilinear) {
       }
       SERVAL_ASSIGN_OR_RETURN(Tensor * out, ctx.allocate_output(0, DataType::kFloat, out_shape));
       if (out->num_elements() == 0) return Status::Ok();
-      switch (dt) {
-#define SERVAL_RESIZE_CASE_(DT, T)                   \
-  case DataType::DT:                                 \
-    Bilinear<T>(images, *out, s, align, half_pixel); \
-    return Status::Ok();
-        SERVAL_RESIZE_CASE_(kFloat, float)
-        SERVAL_RESIZE_CASE_(kDouble, double)
-        SERVAL_RESIZE_CASE_(kHalf, Half)
-        SERVAL_RESIZE_CASE_(kInt32, int32_t)
-        SERVAL_RESIZE_CASE_(kInt64, int64_t)
-        SERVAL_RESIZE_CASE_(kInt8, int8_t)
-        SERVAL_RESIZE_CASE_(kUInt8, uint8_t)
-        SERVAL_RESIZE_CASE_(kInt16, int16_t)
-        SERVAL_RESIZE_CASE_(kUInt16, uint16_t)
-#undef SERVAL_RESIZE_CASE_
-        default:
-          return Unimplemented(StrCat(op, ": dtype ", DataTypeName(dt)));
-      }
+      return resize::VisitInputType(dt, op, [&](auto tag) {
+        Bilinear<decltype(tag)>(images, *out, s, align, half_pixel);
+      });
     });
   };
 }
@@ -179,9 +129,7 @@ runtime::KernelFactory ResizeFactory(std::string op, bool bilinear) {
 }  // namespace
 
 void RegisterImageKernels(runtime::KernelRegistry& r) {
-  const std::vector<DataType> types = {DataType::kFloat, DataType::kDouble, DataType::kHalf,
-                                       DataType::kInt32, DataType::kInt64,  DataType::kInt8,
-                                       DataType::kUInt8, DataType::kInt16,  DataType::kUInt16};
+  const auto& types = resize::InputTypes();
   r.Register("ResizeBilinear", "T", types, ResizeFactory("ResizeBilinear", true));
   r.Register("ResizeNearestNeighbor", "T", types, ResizeFactory("ResizeNearestNeighbor", false));
 }

@@ -18,6 +18,7 @@
 
 #include "serval/base/strings.h"
 #include "serval/kernels/cpu/register_cpu_kernels.h"
+#include "serval/kernels/cpu/resize_util.h"
 
 namespace serval::kernels::cpu {
 namespace {
@@ -27,11 +28,6 @@ using runtime::KernelContext;
 using runtime::KernelInfo;
 
 constexpr int64_t kTableSize = 1024;
-
-float ResizeScale(int64_t in, int64_t out, bool align_corners) {
-  return (align_corners && out > 1) ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
-                                    : static_cast<float>(in) / static_cast<float>(out);
-}
 
 // coeffs[2*i] = W(i/1024) (|x| <= 1 branch), coeffs[2*i+1] = W(1 + i/1024) (1 < |x| < 2 branch).
 std::vector<float> CubicTable(float a) {
@@ -86,21 +82,9 @@ std::vector<CubicTaps> CubicWeights(int64_t out, int64_t in, float scale, bool h
 }
 
 template <typename T>
-float ToF(T v) {
-  if constexpr (std::is_same_v<T, Half>)
-    return HalfToFloat(v);
-  else
-    return static_cast<float>(v);
-}
-
-struct Shape {
-  int64_t n, in_h, in_w, c, out_h, out_w;
-};
-
-template <typename T>
-void Bicubic(const Tensor& in, Tensor& out, const Shape& s, bool align, bool half_pixel) {
-  const auto ys = CubicWeights(s.out_h, s.in_h, ResizeScale(s.in_h, s.out_h, align), half_pixel);
-  const auto xs = CubicWeights(s.out_w, s.in_w, ResizeScale(s.in_w, s.out_w, align), half_pixel);
+void Bicubic(const Tensor& in, Tensor& out, const resize::Shape& s, bool align, bool half_pixel) {
+  const auto ys = CubicWeights(s.out_h, s.in_h, resize::Scale(s.in_h, s.out_h, align), half_pixel);
+  const auto xs = CubicWeights(s.out_w, s.in_w, resize::Scale(s.in_w, s.out_w, align), half_pixel);
   const T* src = in.flat<T>().data();
   float* dst = out.flat<float>().data();
   std::vector<float> cols(static_cast<size_t>(4 * s.c));
@@ -118,8 +102,8 @@ void Bicubic(const Tensor& in, Tensor& out, const Shape& s, bool align, bool hal
           const int64_t off = tx.index[k] * s.c;
           for (int64_t ch = 0; ch < s.c; ++ch) {
             cols[k * static_cast<size_t>(s.c) + static_cast<size_t>(ch)] =
-                ToF(r0[off + ch]) * ty.weight[0] + ToF(r1[off + ch]) * ty.weight[1] + ToF(r2[off + ch]) * ty.weight[2] +
-                ToF(r3[off + ch]) * ty.weight[3];
+                resize::ToFloat(r0[off + ch]) * ty.weight[0] + resize::ToFloat(r1[off + ch]) * ty.weight[1] + resize::ToFloat(r2[off + ch]) * ty.weight[2] +
+                resize::ToFloat(r3[off + ch]) * ty.weight[3];
           }
         }
         float* o = dst + ((b * s.out_h + y) * s.out_w + x) * s.c;
@@ -158,8 +142,8 @@ std::vector<AreaSpan> AreaSpans(int64_t out, int64_t in, float scale) {
 }
 
 template <typename T>
-void Area(const Tensor& in, Tensor& out, const Shape& s, bool align) {
-  const float sh = ResizeScale(s.in_h, s.out_h, align), sw = ResizeScale(s.in_w, s.out_w, align);
+void Area(const Tensor& in, Tensor& out, const resize::Shape& s, bool align) {
+  const float sh = resize::Scale(s.in_h, s.out_h, align), sw = resize::Scale(s.in_w, s.out_w, align);
   const auto ys = AreaSpans(s.out_h, s.in_h, sh);
   const auto xs = AreaSpans(s.out_w, s.in_w, sw);
   const float norm = 1.0f / (sh * sw);
@@ -177,7 +161,7 @@ void Area(const Tensor& in, Tensor& out, const Shape& s, bool align) {
           std::fill(row.begin(), row.end(), 0.0f);
           for (size_t j = 0; j < sx.index.size(); ++j) {
             const T* px = r + sx.index[j] * s.c;
-            for (int64_t ch = 0; ch < s.c; ++ch) row[static_cast<size_t>(ch)] += ToF(px[ch]) * sx.weight[j];
+            for (int64_t ch = 0; ch < s.c; ++ch) row[static_cast<size_t>(ch)] += resize::ToFloat(px[ch]) * sx.weight[j];
           }
           for (int64_t ch = 0; ch < s.c; ++ch)
             acc[static_cast<size_t>(ch)] += row[static_cast<size_t>(ch)] * sy.weight[i];
@@ -189,27 +173,8 @@ void Area(const Tensor& in, Tensor& out, const Shape& s, bool align) {
   }
 }
 
-Result<Shape> CheckResize(const std::string& op, const Tensor& images, const Tensor& size) {
-  if (images.rank() != 4) {
-    return InvalidArgument(
-        StrCat(op, ": images must be 4-D [batch, height, width, channels], got ", images.shape().ToString()));
-  }
-  if (size.dtype() != DataType::kInt32 || size.rank() != 1 || size.dim(0) != 2) {
-    return InvalidArgument(StrCat(op, ": size must be a 1-D int32 tensor of 2 elements, got ",
-                                  DataTypeName(size.dtype()), size.shape().ToString()));
-  }
-  const int64_t oh = size.flat<int32_t>()[0], ow = size.flat<int32_t>()[1];
-  if (oh <= 0 || ow <= 0) {
-    return InvalidArgument(StrCat(op, ": output dimensions must be positive, got [", oh, ",", ow, "]"));
-  }
-  if (images.dim(1) <= 0 || images.dim(2) <= 0) {
-    return InvalidArgument(StrCat(op, ": input image must be of non-zero size, got ", images.shape().ToString()));
-  }
-  return Shape{images.dim(0), images.dim(1), images.dim(2), images.dim(3), oh, ow};
-}
-
 template <typename T>
-void Dispatch(bool bicubic, const Tensor& in, Tensor& out, const Shape& s, bool align, bool half_pixel) {
+void Dispatch(bool bicubic, const Tensor& in, Tensor& out, const resize::Shape& s, bool align, bool half_pixel) {
   if (bicubic)
     Bicubic<T>(in, out, s, align, half_pixel);
   else
@@ -230,28 +195,13 @@ runtime::KernelFactory Factory(std::string op, bool bicubic) {
         return InvalidArgument(
             StrCat(op, ": images has dtype ", DataTypeName(images.dtype()), ", expected ", DataTypeName(dt)));
       }
-      SERVAL_ASSIGN_OR_RETURN(Shape s, CheckResize(op, images, ctx.input(1)));
+      SERVAL_ASSIGN_OR_RETURN(resize::Shape s, resize::CheckArgs(op, images, ctx.input(1)));
       SERVAL_ASSIGN_OR_RETURN(Tensor * out,
                               ctx.allocate_output(0, DataType::kFloat, TensorShape{s.n, s.out_h, s.out_w, s.c}));
       if (out->num_elements() == 0) return Status::Ok();
-      switch (dt) {
-#define SERVAL_RESIZE_CASE_(DT, T)                            \
-  case DataType::DT:                                          \
-    Dispatch<T>(bicubic, images, *out, s, align, half_pixel); \
-    return Status::Ok();
-        SERVAL_RESIZE_CASE_(kFloat, float)
-        SERVAL_RESIZE_CASE_(kDouble, double)
-        SERVAL_RESIZE_CASE_(kHalf, Half)
-        SERVAL_RESIZE_CASE_(kInt32, int32_t)
-        SERVAL_RESIZE_CASE_(kInt64, int64_t)
-        SERVAL_RESIZE_CASE_(kInt8, int8_t)
-        SERVAL_RESIZE_CASE_(kUInt8, uint8_t)
-        SERVAL_RESIZE_CASE_(kInt16, int16_t)
-        SERVAL_RESIZE_CASE_(kUInt16, uint16_t)
-#undef SERVAL_RESIZE_CASE_
-        default:
-          return Unimplemented(StrCat(op, ": dtype ", DataTypeName(dt)));
-      }
+      return resize::VisitInputType(dt, op, [&](auto tag) {
+        Dispatch<decltype(tag)>(bicubic, images, *out, s, align, half_pixel);
+      });
     });
   };
 }
@@ -259,9 +209,7 @@ runtime::KernelFactory Factory(std::string op, bool bicubic) {
 }  // namespace
 
 void RegisterResizeCubicAreaKernels(runtime::KernelRegistry& r) {
-  const std::vector<DataType> types = {DataType::kFloat, DataType::kDouble, DataType::kHalf,
-                                       DataType::kInt32, DataType::kInt64,  DataType::kInt8,
-                                       DataType::kUInt8, DataType::kInt16,  DataType::kUInt16};
+  const auto& types = resize::InputTypes();
   r.Register("ResizeBicubic", "T", types, Factory("ResizeBicubic", true));
   r.Register("ResizeArea", "T", types, Factory("ResizeArea", false));
 }
