@@ -246,6 +246,36 @@ REFS.resizing_bicubic = hand('TF ResizeBicubic (half_pixel_centers): Keys cubic 
   (x) => separable(x, bicubicTaps(4, x.shape[1]), bicubicTaps(5, x.shape[2])));
 REFS.resizing_area = hand('TF ResizeArea: average over the covered input area, fractional overlaps (tfjs has no area resize)',
   (x) => separable(x, areaTaps(4, x.shape[1]), areaTaps(5, x.shape[2])));
+REFS.dot = { build: () => {
+  const a = tf.input({ shape: [4] });
+  const b = tf.input({ shape: [4] });
+  return tf.model({ inputs: [a, b], outputs: [L.dot({ axes: 1 }).apply([a, b]), L.dot({ axes: 1, normalize: true }).apply([a, b])] });
+} };
+REFS.dot_rank3 = { build: () => {
+  const a = tf.input({ shape: [3, 4] });
+  const b = tf.input({ shape: [5, 4] });
+  const c = tf.input({ shape: [3, 2] });
+  return tf.model({ inputs: [a, b, c], outputs: [L.dot({ axes: [2, 2] }).apply([a, b]), L.dot({ axes: [1, 1], normalize: true }).apply([a, c])] });
+} };
+REFS.spatial_dropout = { build: () => {
+  const ins = [tf.input({ shape: [3, 2] }), tf.input({ shape: [2, 2, 2] }), tf.input({ shape: [2, 1, 2, 2] })];
+  const outs = [L.flatten().apply(L.spatialDropout1d({ rate: 0.5 }).apply(ins[0])), L.flatten().apply(ins[1]), L.flatten().apply(ins[2])];
+  return tf.model({ inputs: ins, outputs: outs });
+}, why: 'tfjs has SpatialDropout1D only; SpatialDropout2D/3D are identities at inference' };
+// tfjs refuses to invoke a layer with an activity regularizer; at inference the regularizer only adds a loss.
+REFS.activity_regularization = { build: (W) => seq([4], [L.dense({ units: 2 })], [[W['dense/kernel'], W['dense/bias']]]) };
+REFS.activation_hard_sigmoid = {
+  build: () => seq([6], [L.activation({ activation: 'hardSigmoid' })], []),
+  why3: 'Keras 3 hard_sigmoid = relu6(x + 3) / 6',
+  compute3: ([x]) => [tf.div(tf.relu6(tf.add(x, 3)), 6)],
+};
+REFS.activation_hard_silu = {
+  why: 'Keras 2 has no hard_silu: x * clip(0.2 x + 0.5, 0, 1) (its hard_sigmoid)',
+  compute: ([x]) => [tf.mul(x, tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1))],
+  why3: 'Keras 3 hard_silu = x * relu6(x + 3) / 6',
+  compute3: ([x]) => [tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6))],
+};
+
 REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
   (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
     tf.cast(tf.greaterEqual(x, 1.5), 'int32')));
