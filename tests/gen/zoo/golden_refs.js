@@ -276,6 +276,18 @@ REFS.activation_hard_silu = {
   compute3: ([x]) => [tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6))],
 };
 
+// Keras' aspect-ratio crop box for a [N,H,W,C] image and target (th, tw), then the centred crop.
+function aspectCrop(x, th, tw) {
+  const [, h, w] = x.shape;
+  const ch = Math.max(1, Math.min(h, Math.trunc(Math.fround(w * th) / tw)));
+  const cw = Math.max(1, Math.min(w, Math.trunc(Math.fround(h * tw) / th)));
+  return x.slice([0, Math.trunc((h - ch) / 2), Math.trunc((w - cw) / 2), 0], [-1, ch, cw, -1]);
+}
+REFS.resizing_crop_to_aspect_ratio = hand('tfjs Resizing has no crop_to_aspect_ratio: crop box ch = min(H, int(W th / tw)), ' +
+  'cw = min(W, int(H tw / th)), centred (int((H - ch) / 2), int((W - cw) / 2)); then tf.image.resizeBilinear, halfPixelCenters',
+  (x) => tf.image.resizeBilinear(aspectCrop(x, 2, 4), [2, 4], false, true));
+REFS.center_crop = hand('tfjs has no CenterCrop: the centred [3,4] window, offsets int((5 - 3) / 2), int((6 - 4) / 2)',
+  (x) => x.slice([0, Math.trunc((x.shape[1] - 3) / 2), Math.trunc((x.shape[2] - 4) / 2), 0], [-1, 3, 4, -1]));
 REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
   (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
     tf.cast(tf.greaterEqual(x, 1.5), 'int32')));
