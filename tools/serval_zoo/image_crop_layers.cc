@@ -185,6 +185,76 @@ std::string CropToBoundingBox(Nodes& n, const std::string& x, const std::string&
   return n.OpT(p + "Slice", "Slice", {img, begin, size}, kF, {{"Index", attr::Type(kI)}});
 }
 
+// CenterCrop(th, tw) on a [h, w, 2] image.
+void CenterCrop(Emitter& e, int32_t h, int32_t w, int32_t th, int32_t tw) {
+  e.Layer("center_crop");
+  const std::string x = e.Input(0);
+  if (e.keras3()) {
+    // The static sizes are Python ints: the crop box is computed at trace time.
+    const bool crop = h >= th && w >= tw;
+    int32_t ch = th, cw = tw;
+    if (!crop) {  // keras image_utils.smart_resize with static sizes
+      ch = std::max(std::min(h, static_cast<int32_t>(static_cast<float>(w * th) / tw)), 1);
+      cw = std::max(std::min(w, static_cast<int32_t>(static_cast<float>(h * tw) / th)), 1);
+    }
+    const int32_t h0 = (h - ch) / 2, w0 = (w - cw) / 2;
+    std::string y = e.Op("strided_slice", "StridedSlice",
+                         {x, e.ConstI32("strided_slice/stack", {0, h0, w0, 0}),
+                          e.ConstI32("strided_slice/stack_1", {0, h0 + ch, w0 + cw, 0}),
+                          e.ConstI32("strided_slice/stack_2", {1, 1, 1, 1})},
+                         {{"Index", attr::Type(kI)}, {"T", attr::Type(kF)}, {"begin_mask", attr::Int(9)}, {"end_mask", attr::Int(9)}});
+    if (!crop) {
+      Nodes n(&e);
+      y = ResizeBilinear(n, y, th, tw);
+    }
+    e.Output(y);
+    return;
+  }
+  Nodes n(&e);
+  const std::string shape = n.OpT("Shape", "Shape", {x}, kF, {{"out_type", attr::Type(kI)}});
+  const std::string hd = n.OpT("sub", "Sub", {n.Dim("strided_slice", shape, 1), n.I32("sub/y", {th}, true)}, kI);
+  const std::string wd = n.OpT("sub_1", "Sub", {n.Dim("strided_slice_1", shape, 2), n.I32("sub_1/y", {tw}, true)}, kI);
+  const std::string ge = n.OpT("GreaterEqual", "GreaterEqual", {hd, n.I32("GreaterEqual/y", {0}, true)}, kI);
+  const std::string ge1 = n.OpT("GreaterEqual_1", "GreaterEqual", {wd, n.I32("GreaterEqual_1/y", {0}, true)}, kI);
+  const std::string packed = n.Op("All/input", "Pack", {ge, ge1},
+                                  {{"N", attr::Int(2)}, {"T", attr::Type(DataType::kBool)}, {"axis", attr::Int(0)}});
+  const std::string all = n.Op("All", "All", {packed, n.I32("Const", {0})},
+                               {{"Tidx", attr::Type(kI)}, {"keep_dims", attr::Bool(false)}});
+  // cond_v2: both branches take the union of the captured tensors (image, h_diff, w_diff).
+  SavedModelBuilder& b = e.builder();
+  const int id = b.NextId();
+  const PartialShape img(std::vector<int64_t>{-1, h, w, 2});
+  FunctionBuilder then_fn = b.NewFunction("cond_true_" + std::to_string(id));
+  FunctionBuilder else_fn = b.NewFunction("cond_false_" + std::to_string(id));
+  {
+    const std::string in = then_fn.AddInput("crop_to_bounding_box_image", kF, img);
+    const std::string hd_arg = then_fn.AddInput("truediv_sub", kI, PartialShape(std::vector<int64_t>{}));
+    const std::string wd_arg = then_fn.AddInput("truediv_1_sub_1", kI, PartialShape(std::vector<int64_t>{}));
+    Nodes t(&then_fn, "");
+    const std::string oh = HalfToInt(t, "truediv", hd_arg, "Cast");
+    const std::string ow = HalfToInt(t, "truediv_1", wd_arg, "Cast_1");
+    then_fn.AddOutput(CropToBoundingBox(t, in, oh, ow, th, tw, h, w, 2), kF, PartialShape({-1, th, tw, 2}));
+  }
+  {
+    const std::string in = else_fn.AddInput("shape_inputs", kF, img);
+    else_fn.AddInput("placeholder", kI, PartialShape(std::vector<int64_t>{}));
+    else_fn.AddInput("placeholder_1", kI, PartialShape(std::vector<int64_t>{}));
+    Nodes f(&else_fn, "");
+    else_fn.AddOutput(SmartResize(f, in, th, tw), kF, PartialShape({-1, th, tw, -1}));
+  }
+  b.AddFunction(then_fn);
+  b.AddFunction(else_fn);
+  const std::string cond = e.Op("cond", "StatelessIf", {all, x, hd, wd},
+                                {{"Tcond", attr::Type(DataType::kBool)},
+                                 {"Tin", attr::TypeList({kF, kI, kI})},
+                                 {"Tout", attr::TypeList({kF})},
+                                 {"then_branch", attr::Func(then_fn.name())},
+                                 {"else_branch", attr::Func(else_fn.name())},
+                                 {"output_shapes", attr::ShapeList({PartialShape({-1, -1, -1, 2})})},
+                                 {"_lower_using_switch_merge", attr::Bool(true)}});
+  e.Output(e.OpT("cond/Identity", "Identity", {cond}));
+}
+
 }  // namespace
 
 void AddImageCropCases(std::vector<Case>* out) {
@@ -202,60 +272,13 @@ void AddImageCropCases(std::vector<Case>* out) {
                   "StatelessIf; then branch: offsets int((H-3)/2), int((W-4)/2) in float64, "
                   "tf.image.crop_to_bounding_box (Asserts, Slice); else branch: smart_resize. Keras 3 reads the "
                   "static size: one constant StridedSlice [:, 1:4, 1:5, :]",
-                  {{"center_crop_input", kF, {5, 6, 2}}}, {{"center_crop", kF, {3, 4, 2}}}, [](Emitter& e) {
-                    e.Layer("center_crop");
-                    const std::string x = e.Input(0);
-                    if (e.keras3()) {
-                      e.Output(e.Op("strided_slice", "StridedSlice",
-                                    {x, e.ConstI32("strided_slice/stack", {0, 1, 1, 0}), e.ConstI32("strided_slice/stack_1", {0, 4, 5, 0}),
-                                     e.ConstI32("strided_slice/stack_2", {1, 1, 1, 1})},
-                                    {{"Index", attr::Type(kI)}, {"T", attr::Type(kF)}, {"begin_mask", attr::Int(9)}, {"end_mask", attr::Int(9)}}));
-                      return;
-                    }
-                    Nodes n(&e);
-                    const std::string shape = n.OpT("Shape", "Shape", {x}, kF, {{"out_type", attr::Type(kI)}});
-                    const std::string hd = n.OpT("sub", "Sub", {n.Dim("strided_slice", shape, 1), n.I32("sub/y", {3}, true)}, kI);
-                    const std::string wd = n.OpT("sub_1", "Sub", {n.Dim("strided_slice_1", shape, 2), n.I32("sub_1/y", {4}, true)}, kI);
-                    const std::string ge = n.OpT("GreaterEqual", "GreaterEqual", {hd, n.I32("GreaterEqual/y", {0}, true)}, kI);
-                    const std::string ge1 = n.OpT("GreaterEqual_1", "GreaterEqual", {wd, n.I32("GreaterEqual_1/y", {0}, true)}, kI);
-                    const std::string packed = n.Op("All/input", "Pack", {ge, ge1},
-                                                    {{"N", attr::Int(2)}, {"T", attr::Type(DataType::kBool)}, {"axis", attr::Int(0)}});
-                    const std::string all = n.Op("All", "All", {packed, n.I32("Const", {0})},
-                                                 {{"Tidx", attr::Type(kI)}, {"keep_dims", attr::Bool(false)}});
-                    // cond_v2: both branches take the union of the captured tensors (image, h_diff, w_diff).
-                    SavedModelBuilder& b = e.builder();
-                    const int id = b.NextId();
-                    const PartialShape img({-1, 5, 6, 2});
-                    FunctionBuilder then_fn = b.NewFunction("cond_true_" + std::to_string(id));
-                    FunctionBuilder else_fn = b.NewFunction("cond_false_" + std::to_string(id));
-                    {
-                      const std::string in = then_fn.AddInput("crop_to_bounding_box_image", kF, img);
-                      const std::string h = then_fn.AddInput("truediv_sub", kI, PartialShape(std::vector<int64_t>{}));
-                      const std::string w = then_fn.AddInput("truediv_1_sub_1", kI, PartialShape(std::vector<int64_t>{}));
-                      Nodes t(&then_fn, "");
-                      const std::string oh = HalfToInt(t, "truediv", h, "Cast");
-                      const std::string ow = HalfToInt(t, "truediv_1", w, "Cast_1");
-                      then_fn.AddOutput(CropToBoundingBox(t, in, oh, ow, 3, 4, 5, 6, 2), kF, PartialShape({-1, 3, 4, 2}));
-                    }
-                    {
-                      const std::string in = else_fn.AddInput("shape_inputs", kF, img);
-                      else_fn.AddInput("placeholder", kI, PartialShape(std::vector<int64_t>{}));
-                      else_fn.AddInput("placeholder_1", kI, PartialShape(std::vector<int64_t>{}));
-                      Nodes f(&else_fn, "");
-                      else_fn.AddOutput(SmartResize(f, in, 3, 4), kF, PartialShape({-1, 3, 4, -1}));
-                    }
-                    b.AddFunction(then_fn);
-                    b.AddFunction(else_fn);
-                    const std::string cond = e.Op("cond", "StatelessIf", {all, x, hd, wd},
-                                                  {{"Tcond", attr::Type(DataType::kBool)},
-                                                   {"Tin", attr::TypeList({kF, kI, kI})},
-                                                   {"Tout", attr::TypeList({kF})},
-                                                   {"then_branch", attr::Func(then_fn.name())},
-                                                   {"else_branch", attr::Func(else_fn.name())},
-                                                   {"output_shapes", attr::ShapeList({PartialShape({-1, -1, -1, 2})})},
-                                                   {"_lower_using_switch_merge", attr::Bool(true)}});
-                    e.Output(e.OpT("cond/Identity", "Identity", {cond}));
-                  }});
+                  {{"center_crop_input", kF, {5, 6, 2}}}, {{"center_crop", kF, {3, 4, 2}}}, [](Emitter& e) { CenterCrop(e, 5, 6, 3, 4); }});
+  out->push_back({"center_crop_upsize", "CenterCrop",
+                  "[3,3,2] to [4,5] (larger than the input). Keras 2: the same StatelessIf, taking the else branch: "
+                  "smart_resize (aspect crop rows 0..1, columns 0..2, Slice, ResizeBilinear); Keras 3: the static crop "
+                  "box as a constant StridedSlice, then ResizeBilinear",
+                  {{"center_crop_input", kF, {3, 3, 2}}}, {{"center_crop", kF, {4, 5, 2}}},
+                  [](Emitter& e) { CenterCrop(e, 3, 3, 4, 5); }});
 }
 
 }  // namespace serval::zoo

@@ -288,6 +288,9 @@ REFS.resizing_crop_to_aspect_ratio = hand('tfjs Resizing has no crop_to_aspect_r
   (x) => tf.image.resizeBilinear(aspectCrop(x, 2, 4), [2, 4], false, true));
 REFS.center_crop = hand('tfjs has no CenterCrop: the centred [3,4] window, offsets int((5 - 3) / 2), int((6 - 4) / 2)',
   (x) => x.slice([0, Math.trunc((x.shape[1] - 3) / 2), Math.trunc((x.shape[2] - 4) / 2), 0], [-1, 3, 4, -1]));
+REFS.center_crop_upsize = hand('tfjs has no CenterCrop: a target larger than the input goes through smart_resize, the ' +
+  'aspect-ratio crop box then tf.image.resizeBilinear, halfPixelCenters',
+  (x) => tf.image.resizeBilinear(aspectCrop(x, 4, 5), [4, 5], false, true));
 REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
   (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
     tf.cast(tf.greaterEqual(x, 1.5), 'int32')));
