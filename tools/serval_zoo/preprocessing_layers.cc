@@ -1,5 +1,5 @@
 // Preprocessing layers inside the model: Normalization, Rescaling, Resizing (bilinear, nearest,
-// bicubic, area), Discretization, CategoryEncoding. Small captured constants (mean, variance,
+// bicubic, area), Discretization, CategoryEncoding, Hashing. Small captured constants (mean, variance,
 // boundaries) appear as Const nodes inside the traced function, as TF captures eager tensors of
 // up to 128 elements by value.
 #include "tools/serval_zoo/zoo.h"
@@ -83,6 +83,15 @@ void AddPreprocessingCases(std::vector<Case>* out) {
                     const Tensor no_weights(kF, TensorShape{0});
                     e.Output(e.Op("bincount/DenseBincount", "DenseBincount", {x, size, e.Const("bincount/Const_2", no_weights)},
                                   {{"Tidx", attr::Type(kI)}, {"T", attr::Type(kF)}, {"binary_output", attr::Bool(true)}}));
+                  }});
+  out->push_back({"hashing", "Hashing",
+                  "num_bins 16 on strings (no salt, no mask): tf.strings.to_hash_bucket_fast (StringToHashBucketFast, "
+                  "FarmHash Fingerprint64 mod 16), then encode_categorical_inputs' Identity for output_mode int",
+                  {{"hashing_input", DataType::kString, {5}, 0, 0, {"cat", "dog", "", "a longer string of words", "zebra", "42"}}},
+                  {{"hashing", kL, {5}}}, [](Emitter& e) {
+                    e.Layer("hashing");
+                    const std::string h = e.Op("hash", "StringToHashBucketFast", {e.Input(0)}, {{"num_buckets", attr::Int(16)}});
+                    e.Output(e.Op("Identity", "Identity", {h}, {{"T", attr::Type(kL)}}));
                   }});
 }
 

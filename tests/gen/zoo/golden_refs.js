@@ -291,6 +291,8 @@ REFS.center_crop = hand('tfjs has no CenterCrop: the centred [3,4] window, offse
 REFS.center_crop_upsize = hand('tfjs has no CenterCrop: a target larger than the input goes through smart_resize, the ' +
   'aspect-ratio crop box then tf.image.resizeBilinear, halfPixelCenters',
   (x) => tf.image.resizeBilinear(aspectCrop(x, 4, 5), [4, 5], false, true));
+REFS.hashing = hand('tfjs has no Hashing layer: tf.string.stringToHashBucketFast(x, 16) (tfjs-backend-cpu\'s own ' +
+  'FarmHash Fingerprint64 port), as int64', (x) => tf.string.stringToHashBucketFast(x, 16));
 REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
   (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
     tf.cast(tf.greaterEqual(x, 1.5), 'int32')));
