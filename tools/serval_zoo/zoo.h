@@ -24,6 +24,7 @@ namespace serval::zoo {
 using loader::Attrs;
 using loader::FunctionBuilder;
 using loader::SavedModelBuilder;
+using loader::TableHandle;
 using loader::TensorSpec;
 namespace attr = loader::attr;
 

@@ -293,6 +293,17 @@ REFS.center_crop_upsize = hand('tfjs has no CenterCrop: a target larger than the
   (x) => tf.image.resizeBilinear(aspectCrop(x, 4, 5), [4, 5], false, true));
 REFS.hashing = hand('tfjs has no Hashing layer: tf.string.stringToHashBucketFast(x, 16) (tfjs-backend-cpu\'s own ' +
   'FarmHash Fingerprint64 port), as int64', (x) => tf.string.stringToHashBucketFast(x, 16));
+// Keras IndexLookup with one OOV index and no mask: vocabulary[i] -> i + 1, anything else -> 0.
+const lookupRef = (vocab) => ({
+  why: `tfjs has no StringLookup/IntegerLookup: a dictionary from the vocabulary [${vocab}] to 1.., OOV -> 0`,
+  compute: ([x]) => {
+    const ids = Array.from(x.dataSync());
+    const table = new Map(vocab.map((v, i) => [String(v), i + 1]));
+    return [tf.tensor(ids.map((v) => table.get(String(v)) || 0), x.shape, 'int32')];
+  },
+});
+REFS.string_lookup = lookupRef(['cat', 'dog', 'zebra', 'a b']);
+REFS.integer_lookup = lookupRef([3, 7, 12, 2]);
 REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
   (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
     tf.cast(tf.greaterEqual(x, 1.5), 'int32')));
