@@ -698,10 +698,12 @@ Result<tensorflow::SavedModel> SavedModelBuilder::BuildProto() const {
                   {"_output_shapes", OutputShapes({PartialShape(std::vector<int64_t>{})})}}));
     const std::string keys = tb.name + "/keys", values = tb.name + "/values";
     add(MakeNode(keys, "Const", {},
-                 {{"dtype", attr::Type(tb.keys.dtype())}, {"value", attr::TensorValue(tb.keys)},
+                 {{"dtype", attr::Type(tb.keys.dtype())},
+                  {"value", attr::TensorValue(tb.keys)},
                   {"_output_shapes", OutputShapes({Known(tb.keys.shape())})}}));
     add(MakeNode(values, "Const", {},
-                 {{"dtype", attr::Type(tb.values.dtype())}, {"value", attr::TensorValue(tb.values)},
+                 {{"dtype", attr::Type(tb.values.dtype())},
+                  {"value", attr::TensorValue(tb.values)},
                   {"_output_shapes", OutputShapes({Known(tb.values.shape())})}}));
     const std::string call = next_call();
     add(MakeNode(call, "StatefulPartitionedCall", {keys, values, tb.name},
