@@ -90,6 +90,28 @@ void AddActivationCases(std::vector<Case>* out) {
     const std::string t = e.OpT("Tanh", "Tanh", {sp});
     return e.OpT("mul", "Mul", {x, t});
   });
+  // Keras 2 and Keras 3 define hard_sigmoid differently, so these cases have a golden per structure
+  // (the golden's keras3_outputs).
+  auto hard_sigmoid = [](Emitter& e, const std::string& p, const std::string& x) {
+    if (e.keras3()) {  // keras.src.backend.tensorflow.nn.hard_sigmoid: relu6(x + 3) / 6
+      const std::string a = e.OpT(p + "add", "AddV2", {x, e.ConstF(p + "Const", {3.0f}, true)});
+      const std::string r = e.OpT(p + "Relu6", "Relu6", {a});
+      return e.OpT(p + "truediv", "RealDiv", {r, e.ConstF(p + "Const_1", {6.0f}, true)});
+    }
+    // tf.keras backend.hard_sigmoid: clip(0.2 * x + 0.5, 0, 1)
+    const std::string m = e.OpT(p + "Mul", "Mul", {x, e.ConstF(p + "Const", {0.2f}, true)});
+    const std::string a = e.OpT(p + "Add", "AddV2", {m, e.ConstF(p + "Const_1", {0.5f}, true)});
+    return e.OpT(p + "clip_by_value", "ClipByValue",
+                 {a, e.ConstF(p + "clip_by_value/clip_value_min", {0.0f}, true), e.ConstF(p + "clip_by_value/clip_value_max", {1.0f}, true)});
+  };
+  Add(out, "hard_sigmoid", "activation hard_sigmoid",
+      "Keras 2: clip(0.2 x + 0.5, 0, 1) (Mul, AddV2, ClipByValue); Keras 3: relu6(x + 3) / 6 (AddV2, Relu6, RealDiv); "
+      "a golden per structure",
+      [hard_sigmoid](Emitter& e, const std::string& x) { return hard_sigmoid(e, "", x); });
+  Add(out, "hard_silu", "activation hard_silu",
+      "x * hard_sigmoid(x). Keras 3: ops.hard_silu (AddV2, Relu6, RealDiv, Mul); tf.keras 2 has no hard_silu, so "
+      "its structure holds what a Keras 2 user writes, x * tf.keras.activations.hard_sigmoid(x); a golden per structure",
+      [hard_sigmoid](Emitter& e, const std::string& x) { return e.OpT("mul", "Mul", {x, hard_sigmoid(e, "", x)}); });
   Add(out, "softmax_axis1", "Softmax (axis 1)",
       "tf.nn.softmax on a non-last axis: Range/ConcatV2 build the swap permutation, Transpose, Softmax, Transpose back",
       [](Emitter& e, const std::string& x) {

@@ -124,6 +124,56 @@ void AddCoreCases(std::vector<Case>* out) {
                     }
                     e.Output(DenseOps(e, "dense", y, 2, 4, 2, ""));
                   }});
+  out->push_back({"spatial_dropout", "SpatialDropout1D, SpatialDropout2D, SpatialDropout3D",
+                  "inference: Keras 2's SpatialDropout inherits Dropout.call, whose smart_cond on training=False traces "
+                  "tf.identity (Identity); Keras 3 returns the input (no op). Rank 3, 4 and 5 inputs, each then Flatten",
+                  {{"input_1", DataType::kFloat, {3, 2}}, {"input_2", DataType::kFloat, {2, 2, 2}},
+                   {"input_3", DataType::kFloat, {2, 1, 2, 2}}},
+                  {{"flatten", DataType::kFloat, {6}}, {"flatten_1", DataType::kFloat, {8}}, {"flatten_2", DataType::kFloat, {8}}},
+                  [](Emitter& e) {
+                    const char* drops[] = {"spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d"};
+                    const char* flats[] = {"flatten", "flatten_1", "flatten_2"};
+                    const int32_t sizes[] = {6, 8, 8};
+                    for (int i = 0; i < 3; ++i) {
+                      std::string y = e.Input(i);
+                      if (!e.keras3()) {
+                        e.Layer(drops[i]);
+                        y = e.OpT("Identity", "Identity", {y});
+                      }
+                      e.Layer(flats[i]);
+                      e.Output(e.OpT("Reshape", "Reshape", {y, e.ConstI32("Const", {-1, sizes[i]})},
+                                     {{"Tshape", attr::Type(DataType::kInt32)}}));
+                    }
+                  }});
+  out->push_back({"activity_regularization", "ActivityRegularization",
+                  "l1 0.01 then Dense: the layer returns its input unchanged; Keras 2's __call__ adds the activity loss "
+                  "(Abs, Sum, Mul, AddV2, DivNoNan by the batch size) to the traced function, where no output reaches "
+                  "it; Keras 3 adds no op to the serving function",
+                  {{"input_1", DataType::kFloat, {4}}}, {{"dense", DataType::kFloat, {2}}}, [](Emitter& e) {
+                    const std::string x = e.Input(0);
+                    if (!e.keras3()) {
+                      // The loss subgraph TF keeps in the function body: the runtime must tolerate (or prune)
+                      // nodes that reach no output.
+                      e.Layer("activity_regularization");
+                      const DataType kI = DataType::kInt32;
+                      const std::string p = "ActivityRegularizer/";
+                      const std::string zero = e.ConstF(p + "Const", {0.0f}, true);
+                      const std::string abs = e.OpT(p + "Abs", "Abs", {x});
+                      const std::string sum = e.OpT(p + "Sum", "Sum", {abs, e.ConstI32(p + "Const_1", {0, 1})},
+                                                    {{"Tidx", attr::Type(kI)}, {"keep_dims", attr::Bool(false)}});
+                      const std::string mul = e.OpT(p + "mul", "Mul", {e.ConstF(p + "mul/x", {0.01f}, true), sum});
+                      const std::string loss = e.OpT(p + "add", "AddV2", {zero, mul});
+                      const std::string shape = e.OpT(p + "Shape", "Shape", {x}, {{"out_type", attr::Type(kI)}});
+                      const std::string n = e.Op(p + "strided_slice", "StridedSlice",
+                                                 {shape, e.ConstI32(p + "strided_slice/stack", {0}),
+                                                  e.ConstI32(p + "strided_slice/stack_1", {1}),
+                                                  e.ConstI32(p + "strided_slice/stack_2", {1})},
+                                                 {{"Index", attr::Type(kI)}, {"T", attr::Type(kI)}, {"shrink_axis_mask", attr::Int(1)}});
+                      const std::string nf = e.Op(p + "Cast", "Cast", {n}, {{"SrcT", attr::Type(kI)}, {"DstT", attr::Type(DataType::kFloat)}});
+                      e.OpT(p + "truediv", "DivNoNan", {loss, nf});
+                    }
+                    e.Output(DenseOps(e, "dense", x, 2, 4, 2, ""));
+                  }});
   out->push_back({"custom_layer", "custom layer",
                   "subclassed layer: y = tf.matmul(x, w) + b then tf.nn.relu; weights w, b from add_weight",
                   {{"input_1", DataType::kFloat, {4}}}, {{"my_layer", DataType::kFloat, {3}}}, [](Emitter& e) {

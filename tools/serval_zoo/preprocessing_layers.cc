@@ -1,5 +1,5 @@
 // Preprocessing layers inside the model: Normalization, Rescaling, Resizing (bilinear, nearest,
-// bicubic, area), Discretization, CategoryEncoding. Small captured constants (mean, variance,
+// bicubic, area), Discretization, CategoryEncoding, Hashing, StringLookup, IntegerLookup. Small captured constants (mean, variance,
 // boundaries) appear as Const nodes inside the traced function, as TF captures eager tensors of
 // up to 128 elements by value.
 #include "tools/serval_zoo/zoo.h"
@@ -83,6 +83,43 @@ void AddPreprocessingCases(std::vector<Case>* out) {
                     const Tensor no_weights(kF, TensorShape{0});
                     e.Output(e.Op("bincount/DenseBincount", "DenseBincount", {x, size, e.Const("bincount/Const_2", no_weights)},
                                   {{"Tidx", attr::Type(kI)}, {"T", attr::Type(kF)}, {"binary_output", attr::Bool(true)}}));
+                  }});
+  out->push_back({"hashing", "Hashing",
+                  "num_bins 16 on strings (no salt, no mask): tf.strings.to_hash_bucket_fast (StringToHashBucketFast, "
+                  "FarmHash Fingerprint64 mod 16), then encode_categorical_inputs' Identity for output_mode int",
+                  {{"hashing_input", DataType::kString, {5}, 0, 0, {"cat", "dog", "", "a longer string of words", "zebra", "42"}}},
+                  {{"hashing", kL, {5}}}, [](Emitter& e) {
+                    e.Layer("hashing");
+                    const std::string h = e.Op("hash", "StringToHashBucketFast", {e.Input(0)}, {{"num_buckets", attr::Int(16)}});
+                    e.Output(e.Op("Identity", "Identity", {h}, {{"T", attr::Type(kL)}}));
+                  }});
+  // StringLookup / IntegerLookup with a vocabulary: Keras' IndexLookup keeps it in a
+  // tf.lookup.StaticHashTable (vocabulary[i] -> i + 1, OOV index 0 as the default), which the
+  // SavedModel fills in its init op; call() is the table's lookup then tf.identity.
+  auto lookup = [](Emitter& e, const std::string& layer, const Tensor& keys) {
+    e.Layer(layer);
+    std::vector<int64_t> ids;
+    for (int64_t i = 0; i < keys.num_elements(); ++i) ids.push_back(i + 1);
+    const TableHandle t = e.builder().AddStaticHashTable(
+        "hash_table", keys, Tensor::FromVector<int64_t>(ids, TensorShape{keys.num_elements()}));
+    const std::string table = e.fn().AddTableInput(t, "none_lookup_lookuptablefindv2_table_handle");
+    const std::string found = e.Op("None_Lookup/LookupTableFindV2", "LookupTableFindV2",
+                                   {table, e.Input(0), e.ConstI64("None_Lookup/LookupTableFindV2/default_value", {0}, true)},
+                                   {{"Tin", attr::Type(keys.dtype())}, {"Tout", attr::Type(kL)}});
+    e.Output(e.Op("Identity", "Identity", {found}, {{"T", attr::Type(kL)}}));
+  };
+  out->push_back({"string_lookup", "StringLookup",
+                  "vocabulary [cat, dog, zebra, a b], one OOV index: HashTableV2 filled by the init op "
+                  "(LookupTableImportV2 in __inference__initializer_*), LookupTableFindV2 with default 0, Identity",
+                  {{"string_lookup_input", DataType::kString, {5}, 0, 0, {"cat", "dog", "zebra", "a b", "emu", ""}}},
+                  {{"string_lookup", kL, {5}}}, [lookup](Emitter& e) {
+                    lookup(e, "string_lookup", Tensor::FromVector<std::string>({"cat", "dog", "zebra", "a b"}, TensorShape{4}));
+                  }});
+  out->push_back({"integer_lookup", "IntegerLookup",
+                  "vocabulary [3, 7, 12, 2] on int64 input, one OOV index: HashTableV2 filled by the init op, "
+                  "LookupTableFindV2 with default 0, Identity",
+                  {{"integer_lookup_input", kL, {5}, 0, 13}}, {{"integer_lookup", kL, {5}}}, [lookup](Emitter& e) {
+                    lookup(e, "integer_lookup", Tensor::FromVector<int64_t>({3, 7, 12, 2}, TensorShape{4}));
                   }});
 }
 

@@ -236,6 +236,7 @@ std::vector<Case> AllCases() {
   AddRnnCases(&all);
   AddAttentionCases(&all);
   AddPreprocessingCases(&all);
+  AddImageCropCases(&all);
   return all;
 }
 

@@ -24,6 +24,7 @@ namespace serval::zoo {
 using loader::Attrs;
 using loader::FunctionBuilder;
 using loader::SavedModelBuilder;
+using loader::TableHandle;
 using loader::TensorSpec;
 namespace attr = loader::attr;
 
@@ -148,6 +149,7 @@ void AddMergeCases(std::vector<Case>* out);
 void AddRnnCases(std::vector<Case>* out);
 void AddAttentionCases(std::vector<Case>* out);
 void AddPreprocessingCases(std::vector<Case>* out);
+void AddImageCropCases(std::vector<Case>* out);
 
 // Dense as Keras 2 / Keras 3 trace it (core_layers.cc); starts layer `name`.
 std::string DenseOps(Emitter& e, const std::string& name, const std::string& x, int rank, int64_t in, int64_t units,

@@ -228,6 +228,23 @@ std::string FunctionBuilder::AddResourceInput(VariableHandle v, const std::strin
   return resource_args_.back().def.name();
 }
 
+std::string FunctionBuilder::AddTableInput(TableHandle t, const std::string& arg_name) {
+  if (t.index < 0 || static_cast<size_t>(t.index) >= owner_->tables_.size()) {
+    errors_.push_back("function '" + name_ + "': unknown table handle");
+    return arg_name;
+  }
+  for (const Arg& a : resource_args_) {
+    if (a.table == t.index) return a.def.name();
+  }
+  Arg a;
+  a.def.set_name(arg_name);
+  a.def.set_type(tensorflow::DT_RESOURCE);
+  a.shape = PartialShape(std::vector<int64_t>{});
+  a.table = t.index;
+  resource_args_.push_back(std::move(a));
+  return resource_args_.back().def.name();
+}
+
 std::string FunctionBuilder::ReadVariable(VariableHandle v, const std::string& read_node_name) {
   const std::string arg = AddResourceInput(v, ArgName(read_node_name) + "_resource");
   if (v.index < 0 || static_cast<size_t>(v.index) >= owner_->variables_.size()) return read_node_name;
@@ -272,7 +289,9 @@ FunctionDef FunctionBuilder::Build() const {
     *sig->add_input_arg() = args[i]->def;
     SetShape(args[i]->shape, input_shapes.mutable_list()->add_shape());
     auto& aa = *(*f.mutable_arg_attr())[static_cast<uint32_t>(i)].mutable_attr();
-    if (args[i]->variable < 0) {
+    if (args[i]->table >= 0) {
+      aa["_user_specified_name"] = attr::Str(owner_->tables_[static_cast<size_t>(args[i]->table)].name);
+    } else if (args[i]->variable < 0) {
       aa["_output_shapes"] = OutputShapes({args[i]->shape});
       aa["_user_specified_name"] = attr::Str(args[i]->def.name());
     } else {
@@ -400,9 +419,36 @@ void SavedModelBuilder::AddSignature(const std::string& key, std::vector<TensorS
   e.outputs = std::move(outputs);
   e.traced_name = traced.name();
   e.wrapper_name = "__inference_signature_wrapper_" + std::to_string(NextId());
-  for (const auto& a : traced.resource_args_) e.captured.push_back(a.variable);
+  for (const auto& a : traced.resource_args_) e.captured.push_back(a.table >= 0 ? -(a.table + 2) : a.variable);
   for (const auto& o : traced.outputs_) e.traced_output_dtypes.push_back(o.dtype);
   signatures_.push_back(std::move(e));
+}
+
+TableHandle SavedModelBuilder::AddStaticHashTable(const std::string& name, const Tensor& keys, const Tensor& values) {
+  for (const auto& t : tables_) {
+    if (t.name == name) errors_.push_back("table '" + name + "' added twice");
+  }
+  if (keys.shape().rank() != 1 || values.shape().rank() != 1 || keys.num_elements() != values.num_elements()) {
+    errors_.push_back("table '" + name + "': keys and values must be 1-D of the same length");
+  }
+  // TF's initializer: LookupTableImportV2 on the captured table, keys and values passed in.
+  FunctionBuilder f = NewFunction("__inference__initializer_" + std::to_string(NextId()));
+  const std::string k = f.AddInput("keys", keys.dtype(), Known(keys.shape()));
+  const std::string v = f.AddInput("values", values.dtype(), Known(values.shape()));
+  FunctionBuilder::Arg a;
+  a.def.set_name("table");
+  a.def.set_type(tensorflow::DT_RESOURCE);
+  a.shape = PartialShape(std::vector<int64_t>{});
+  a.table = static_cast<int>(tables_.size());
+  f.resource_args_.push_back(std::move(a));
+  f.AddNode("key_value_init/LookupTableImportV2", "LookupTableImportV2", {"table", k, v},
+            {{"Tin", attr::Type(keys.dtype())}, {"Tout", attr::Type(values.dtype())}});
+  const std::string one = f.AddConst("Const", Tensor::Scalar<bool>(true));
+  f.body_.mutable_node_def(f.body_.node_def_size() - 1)->add_input("^key_value_init/LookupTableImportV2");
+  f.AddOutput(one, DataType::kBool, PartialShape(std::vector<int64_t>{}));
+  tables_.push_back({name, keys, values, f.name()});
+  AddFunction(f);
+  return TableHandle{static_cast<int>(tables_.size()) - 1};
 }
 
 std::string SavedModelBuilder::CheckpointKey(int variable) const {
@@ -558,8 +604,12 @@ Result<tensorflow::SavedModel> SavedModelBuilder::BuildProto() const {
       SetShape(in.shape, ti.mutable_tensor_shape());
     }
     for (int v : s.captured) {
-      read_only.push_back(static_cast<int64_t>(call_inputs.size()));
-      call_inputs.push_back(variables_[static_cast<size_t>(v)].name);
+      if (v < 0) {
+        call_inputs.push_back(tables_[static_cast<size_t>(-v - 2)].name);
+      } else {
+        read_only.push_back(static_cast<int64_t>(call_inputs.size()));
+        call_inputs.push_back(variables_[static_cast<size_t>(v)].name);
+      }
       tin.push_back(DataType::kResource);
     }
     std::vector<DataType> tout;
@@ -598,14 +648,19 @@ Result<tensorflow::SavedModel> SavedModelBuilder::BuildProto() const {
     }
     for (size_t c = 0; c < s.captured.size(); ++c) {
       const std::string name = c == 0 ? "unknown" : "unknown_" + std::to_string(c - 1);
-      const auto& var = variables_[static_cast<size_t>(s.captured[c])];
       auto* a = sig->add_input_arg();
       a->set_name(name);
       a->set_type(tensorflow::DT_RESOURCE);
+      inner_inputs.push_back(name);
+      if (s.captured[c] < 0) {
+        SetShape(PartialShape(std::vector<int64_t>{}), input_shapes.mutable_list()->add_shape());
+        AddUserSpecifiedName(&w, arg++, tables_[static_cast<size_t>(-s.captured[c] - 2)].name);
+        continue;
+      }
+      const auto& var = variables_[static_cast<size_t>(s.captured[c])];
       auto* hd = a->add_handle_data();
       hd->set_dtype(static_cast<tensorflow::DataType>(var.value.dtype()));
       SetShape(Known(var.value.shape()), hd->mutable_shape());
-      inner_inputs.push_back(name);
       SetShape(PartialShape(std::vector<int64_t>{}), input_shapes.mutable_list()->add_shape());
       AddUserSpecifiedName(&w, arg++, var.name);
     }
@@ -632,8 +687,33 @@ Result<tensorflow::SavedModel> SavedModelBuilder::BuildProto() const {
     library.push_back(std::move(w));
   }
 
+  // ---- tables: the resource, its contents and the call of its initializer (run by the init op)
+  std::vector<std::string> init_deps;
+  for (size_t t = 0; t < tables_.size(); ++t) {
+    const Table& tb = tables_[t];
+    add(MakeNode(tb.name, "HashTableV2", {},
+                 {{"key_dtype", attr::Type(tb.keys.dtype())},
+                  {"value_dtype", attr::Type(tb.values.dtype())},
+                  {"shared_name", attr::Str(tb.name)},
+                  {"_output_shapes", OutputShapes({PartialShape(std::vector<int64_t>{})})}}));
+    const std::string keys = tb.name + "/keys", values = tb.name + "/values";
+    add(MakeNode(keys, "Const", {},
+                 {{"dtype", attr::Type(tb.keys.dtype())},
+                  {"value", attr::TensorValue(tb.keys)},
+                  {"_output_shapes", OutputShapes({Known(tb.keys.shape())})}}));
+    add(MakeNode(values, "Const", {},
+                 {{"dtype", attr::Type(tb.values.dtype())},
+                  {"value", attr::TensorValue(tb.values)},
+                  {"_output_shapes", OutputShapes({Known(tb.values.shape())})}}));
+    const std::string call = next_call();
+    add(MakeNode(call, "StatefulPartitionedCall", {keys, values, tb.name},
+                 call_attrs({tb.keys.dtype(), tb.values.dtype(), DataType::kResource}, {DataType::kBool}, {},
+                            tb.initializer, {PartialShape(std::vector<int64_t>{})})));
+    init_deps.push_back("^" + call);
+  }
+
   // ---- init op, object-graph Const, saver
-  add(MakeNode("NoOp", "NoOp", {}, {}));
+  add(MakeNode("NoOp", "NoOp", init_deps, {}));
   {
     Tensor og(DataType::kString, TensorShape{});
     og.scalar<std::string>() = object_graph_bytes;
@@ -917,7 +997,9 @@ Result<tensorflow::SavedModel> SavedModelBuilder::BuildProto() const {
   }
   for (const SignatureEntry& s : signatures_) {
     auto& cf = (*og->mutable_concrete_functions())[s.wrapper_name];
-    for (int v : s.captured) cf.add_bound_inputs(variable_node_id[static_cast<size_t>(v)]);
+    for (int v : s.captured) {
+      if (v >= 0) cf.add_bound_inputs(variable_node_id[static_cast<size_t>(v)]);
+    }
     auto* args = cf.mutable_canonicalized_input_signature()->mutable_tuple_value();
     args->add_values()->mutable_tuple_value();
     auto* kwargs = args->add_values()->mutable_dict_value();

@@ -6,7 +6,9 @@
 //               Placeholder `<signature>_<input key>` per signature input,
 //               StatefulPartitionedCall[_N] per signature → `__inference_signature_wrapper_<id>`
 //                 (inputs: placeholders, then the captured VarHandleOps),
-//               NoOp (init op), Const (serialized TrackableObjectGraph), saver_filename,
+//               HashTableV2 per table (+ its keys/values Consts and the StatefulPartitionedCall
+//                 running its initializer), NoOp (init op, depending on those calls),
+//               Const (serialized TrackableObjectGraph), saver_filename,
 //               StatefulPartitionedCall_* → `__inference__traced_save_<id>` (SaveV2 + merge) and
 //               → `__inference__traced_restore_<id>` (RestoreV2 → Identity → AssignVariableOp).
 //     library:  the traced functions the caller builds (data args first, then DT_RESOURCE args
@@ -70,6 +72,12 @@ struct VariableHandle {
   int index = -1;
 };
 
+// A lookup table (tf.lookup.StaticHashTable with a KeyValueTensorInitializer, as Keras'
+// StringLookup / IntegerLookup hold their vocabulary).
+struct TableHandle {
+  int index = -1;
+};
+
 struct VariableOptions {
   bool trainable = true;
   // '/'-separated path of attribute names from the root object, which names the checkpoint key
@@ -98,6 +106,9 @@ class FunctionBuilder {
   // A captured variable: DT_RESOURCE argument with handle_data. Capturing the same variable twice
   // returns the same argument. Default arg name: `<variable name, lowercased, '/'→'_'>_resource`.
   std::string AddResourceInput(VariableHandle v, const std::string& arg_name = "");
+  // A captured lookup table: DT_RESOURCE argument fed by the graph's HashTableV2 node. Capturing
+  // the same table twice returns the same argument.
+  std::string AddTableInput(TableHandle t, const std::string& arg_name);
   // A resource argument named after the read node (`mul_readvariableop_resource`, as TF names it)
   // plus `ReadVariableOp` node `read_node_name`. Returns "<read_node_name>:value:0".
   std::string ReadVariable(VariableHandle v, const std::string& read_node_name);
@@ -121,6 +132,7 @@ class FunctionBuilder {
     tensorflow::OpDef::ArgDef def;
     PartialShape shape;
     int variable = -1;  // resource args: the variable index
+    int table = -1;     // or the table index
   };
   struct Output {
     std::string ref;
@@ -145,6 +157,12 @@ class SavedModelBuilder {
 
   // A resource variable (VarHandleOp with shared_name = name) holding `value`.
   VariableHandle AddVariable(const std::string& name, const Tensor& value, VariableOptions options = {});
+
+  // A static hash table as TF 2 saves one: graph node `<name>` (HashTableV2, shared_name `<name>`)
+  // that signatures capture, filled by the init op (NoOp -> StatefulPartitionedCall ->
+  // `__inference__initializer_<id>`: LookupTableImportV2 of `keys` -> `values`, both 1-D and of the
+  // same length). Tables hold no checkpoint values.
+  TableHandle AddStaticHashTable(const std::string& name, const Tensor& keys, const Tensor& values);
 
   // A new traced function. Its name should look like TF's (`__inference_call_123`); an empty name
   // gets `__inference_<n>`.
@@ -182,12 +200,20 @@ class SavedModelBuilder {
     std::vector<TensorSpec> outputs;
     std::string traced_name;
     std::string wrapper_name;
-    std::vector<int> captured;  // variable indices, in the traced function's resource-arg order
+    // Variable indices, in the traced function's resource-arg order; a table t is -(t + 2).
+    std::vector<int> captured;
     std::vector<DataType> traced_output_dtypes;
   };
   std::string CheckpointKey(int variable) const;
 
+  struct Table {
+    std::string name;
+    Tensor keys, values;
+    std::string initializer;  // function name
+  };
+
   std::vector<Variable> variables_;
+  std::vector<Table> tables_;
   std::vector<tensorflow::FunctionDef> functions_;
   std::vector<SignatureEntry> signatures_;
   std::vector<std::string> errors_;

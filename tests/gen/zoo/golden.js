@@ -68,17 +68,29 @@ function main() {
       });
       let outs = model ? model.predict(tensors.length === 1 ? tensors[0] : tensors) : ref.compute(tensors, W);
       if (!Array.isArray(outs)) outs = [outs];
-      const outputs = {};
-      c.outputs.forEach((o, k) => {
-        const t = outs[k];
-        const flat = Array.from(t.dataSync());
-        outputs[o.key] = { dtype: o.dtype, shape: t.shape, data: nest(flat, t.shape) };
-      });
+      const toJson = (ts) => {
+        const outputs = {};
+        c.outputs.forEach((o, k) => {
+          const t = ts[k];
+          const flat = Array.from(t.dataSync());
+          outputs[o.key] = { dtype: o.dtype, shape: t.shape, data: nest(flat, t.shape) };
+        });
+        return outputs;
+      };
+      const outputs = toJson(outs);
       const golden = {
         model: c.name, version: '1', signature: 'serving_default',
         oracle: ref.build ? 'tfjs-layers-4.22' : 'hand (tfjs-core 4.22 tensor math): ' + (ref.why || ''),
         inputs, outputs, rtol: c.rtol, atol: c.atol,
       };
+      // Where Keras 3 defines the layer differently from Keras 2, the Keras 3 structure's expected
+      // outputs (run_zoo.py uses them for the keras3 model).
+      if (ref.compute3) {
+        let outs3 = ref.compute3(tensors, W);
+        if (!Array.isArray(outs3)) outs3 = [outs3];
+        golden.keras3_outputs = toJson(outs3);
+        golden.oracle += '; keras3_outputs: hand (tfjs-core 4.22 tensor math): ' + ref.why3;
+      }
       fs.writeFileSync(path.join(outDir, `${c.name}.b${batch}.json`), JSON.stringify(golden) + '\n');
       ++written;
     }

@@ -246,6 +246,64 @@ REFS.resizing_bicubic = hand('TF ResizeBicubic (half_pixel_centers): Keys cubic 
   (x) => separable(x, bicubicTaps(4, x.shape[1]), bicubicTaps(5, x.shape[2])));
 REFS.resizing_area = hand('TF ResizeArea: average over the covered input area, fractional overlaps (tfjs has no area resize)',
   (x) => separable(x, areaTaps(4, x.shape[1]), areaTaps(5, x.shape[2])));
+REFS.dot = { build: () => {
+  const a = tf.input({ shape: [4] });
+  const b = tf.input({ shape: [4] });
+  return tf.model({ inputs: [a, b], outputs: [L.dot({ axes: 1 }).apply([a, b]), L.dot({ axes: 1, normalize: true }).apply([a, b])] });
+} };
+REFS.dot_rank3 = { build: () => {
+  const a = tf.input({ shape: [3, 4] });
+  const b = tf.input({ shape: [5, 4] });
+  const c = tf.input({ shape: [3, 2] });
+  return tf.model({ inputs: [a, b, c], outputs: [L.dot({ axes: [2, 2] }).apply([a, b]), L.dot({ axes: [1, 1], normalize: true }).apply([a, c])] });
+} };
+REFS.spatial_dropout = { build: () => {
+  const ins = [tf.input({ shape: [3, 2] }), tf.input({ shape: [2, 2, 2] }), tf.input({ shape: [2, 1, 2, 2] })];
+  const outs = [L.flatten().apply(L.spatialDropout1d({ rate: 0.5 }).apply(ins[0])), L.flatten().apply(ins[1]), L.flatten().apply(ins[2])];
+  return tf.model({ inputs: ins, outputs: outs });
+}, why: 'tfjs has SpatialDropout1D only; SpatialDropout2D/3D are identities at inference' };
+// tfjs refuses to invoke a layer with an activity regularizer; at inference the regularizer only adds a loss.
+REFS.activity_regularization = { build: (W) => seq([4], [L.dense({ units: 2 })], [[W['dense/kernel'], W['dense/bias']]]) };
+REFS.activation_hard_sigmoid = {
+  build: () => seq([6], [L.activation({ activation: 'hardSigmoid' })], []),
+  why3: 'Keras 3 hard_sigmoid = relu6(x + 3) / 6',
+  compute3: ([x]) => [tf.div(tf.relu6(tf.add(x, 3)), 6)],
+};
+REFS.activation_hard_silu = {
+  why: 'Keras 2 has no hard_silu: x * clip(0.2 x + 0.5, 0, 1) (its hard_sigmoid)',
+  compute: ([x]) => [tf.mul(x, tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1))],
+  why3: 'Keras 3 hard_silu = x * relu6(x + 3) / 6',
+  compute3: ([x]) => [tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6))],
+};
+
+// Keras' aspect-ratio crop box for a [N,H,W,C] image and target (th, tw), then the centred crop.
+function aspectCrop(x, th, tw) {
+  const [, h, w] = x.shape;
+  const ch = Math.max(1, Math.min(h, Math.trunc(Math.fround(w * th) / tw)));
+  const cw = Math.max(1, Math.min(w, Math.trunc(Math.fround(h * tw) / th)));
+  return x.slice([0, Math.trunc((h - ch) / 2), Math.trunc((w - cw) / 2), 0], [-1, ch, cw, -1]);
+}
+REFS.resizing_crop_to_aspect_ratio = hand('tfjs Resizing has no crop_to_aspect_ratio: crop box ch = min(H, int(W th / tw)), ' +
+  'cw = min(W, int(H tw / th)), centred (int((H - ch) / 2), int((W - cw) / 2)); then tf.image.resizeBilinear, halfPixelCenters',
+  (x) => tf.image.resizeBilinear(aspectCrop(x, 2, 4), [2, 4], false, true));
+REFS.center_crop = hand('tfjs has no CenterCrop: the centred [3,4] window, offsets int((5 - 3) / 2), int((6 - 4) / 2)',
+  (x) => x.slice([0, Math.trunc((x.shape[1] - 3) / 2), Math.trunc((x.shape[2] - 4) / 2), 0], [-1, 3, 4, -1]));
+REFS.center_crop_upsize = hand('tfjs has no CenterCrop: a target larger than the input goes through smart_resize, the ' +
+  'aspect-ratio crop box then tf.image.resizeBilinear, halfPixelCenters',
+  (x) => tf.image.resizeBilinear(aspectCrop(x, 4, 5), [4, 5], false, true));
+REFS.hashing = hand('tfjs has no Hashing layer: tf.string.stringToHashBucketFast(x, 16) (tfjs-backend-cpu\'s own ' +
+  'FarmHash Fingerprint64 port), as int64', (x) => tf.string.stringToHashBucketFast(x, 16));
+// Keras IndexLookup with one OOV index and no mask: vocabulary[i] -> i + 1, anything else -> 0.
+const lookupRef = (vocab) => ({
+  why: `tfjs has no StringLookup/IntegerLookup: a dictionary from the vocabulary [${vocab}] to 1.., OOV -> 0`,
+  compute: ([x]) => {
+    const ids = Array.from(x.dataSync());
+    const table = new Map(vocab.map((v, i) => [String(v), i + 1]));
+    return [tf.tensor(ids.map((v) => table.get(String(v)) || 0), x.shape, 'int32')];
+  },
+});
+REFS.string_lookup = lookupRef(['cat', 'dog', 'zebra', 'a b']);
+REFS.integer_lookup = lookupRef([3, 7, 12, 2]);
 REFS.discretization = hand('Bucketize: the number of boundaries [-1, 0, 1.5] that are <= x',
   (x) => tf.add(tf.add(tf.cast(tf.greaterEqual(x, -1), 'int32'), tf.cast(tf.greaterEqual(x, 0), 'int32')),
     tf.cast(tf.greaterEqual(x, 1.5), 'int32')));

@@ -5,7 +5,9 @@ For the case: `serval_zoo` writes its Keras 2 and Keras 3 SavedModels, `serval o
 missing kernel except those the case declares in `needs`, and `serval check` runs the goldens
 (tests/gen/zoo/goldens/<case>.b<batch>.json, computed by golden.js with TensorFlow.js) on
   * Keras 2: signature serving_default with the Keras 2 keys, as committed;
-  * Keras 3: signatures serving_default and serve, keys mapped to keras_tensor[_N] / output_N.
+  * Keras 3: signatures serving_default and serve, keys mapped to keras_tensor[_N] / output_N, and
+    the golden's `keras3_outputs` instead of `outputs` where it has them (a layer Keras 3 defines
+    differently, e.g. hard_sigmoid).
 A case whose declared kernels are still missing prints "SKIPPED: ..." (CTest's skip regex) and
 exits 0; anything else that fails (including wrong values from a declared kernel that now exists)
 exits 1.
@@ -68,12 +70,23 @@ def main():
             failures += 1
             continue
         files = goldens
+        if flavor == "keras2" and any("keras3_outputs" in json.load(open(g)) for g in goldens):
+            # A golden with Keras 3 outputs of its own (the layer differs between Keras versions):
+            # the Keras 2 model gets the golden without them.
+            files = []
+            for g in goldens:
+                doc = json.load(open(g))
+                doc.pop("keras3_outputs", None)
+                path = os.path.join(args.out, flavor, os.path.basename(g))
+                json.dump(doc, open(path, "w"))
+                files.append(path)
         if flavor == "keras3":
             files = []
             for g in goldens:
                 doc = json.load(open(g))
                 doc["inputs"] = {i["keras3_key"]: doc["inputs"][i["key"]] for i in case["inputs"]}
-                doc["outputs"] = {o["keras3_key"]: doc["outputs"][o["key"]] for o in case["outputs"]}
+                expected = doc.pop("keras3_outputs", doc["outputs"])
+                doc["outputs"] = {o["keras3_key"]: expected[o["key"]] for o in case["outputs"]}
                 for sig in ("serving_default", "serve"):
                     doc["signature"] = sig
                     path = os.path.join(args.out, flavor, f"{os.path.basename(g)[:-5]}.{sig}.json")

@@ -1,4 +1,5 @@
-// Ops that move values without computing: constants, feeds, identities and no-ops.
+// Ops that move values without computing: constants, feeds, identities, no-ops and run-time checks
+// (EnsureShape, Assert).
 #include "serval/base/strings.h"
 #include "serval/kernels/cpu/register_cpu_kernels.h"
 #include "serval/tensor/tensor_proto.h"
@@ -62,6 +63,29 @@ Result<std::unique_ptr<runtime::Kernel>> MakeEnsureShape(const KernelInfo& info)
   });
 }
 
+// tf.debugging.Assert / the asserts inside tf.image functions: fails the run with the data
+// (strings and numbers) when the condition is false, as TF's "assertion failed: [...]".
+Result<std::unique_ptr<runtime::Kernel>> MakeAssert(const KernelInfo&) {
+  return MakeFnKernel([](KernelContext& ctx) -> Status {
+    const Tensor& cond = ctx.input(0);
+    if (cond.dtype() != DataType::kBool || cond.num_elements() != 1) {
+      return InvalidArgument(StrCat("Assert: condition must be a bool scalar, got ", DataTypeName(cond.dtype()), " ",
+                                    cond.shape().ToString()));
+    }
+    if (cond.flat<bool>()[0]) return Status();
+    std::string what;
+    for (int i = 1; i < ctx.num_inputs(); ++i) {
+      const Tensor& d = ctx.input(i);
+      if (d.dtype() == DataType::kString) {
+        for (const std::string& s : d.flat<std::string>()) what += (what.empty() ? "" : " ") + s;
+      } else {
+        what += StrCat(what.empty() ? "" : " ", DataTypeName(d.dtype()), " ", d.shape().ToString());
+      }
+    }
+    return InvalidArgument(StrCat("assertion failed: [", what, "]"));
+  });
+}
+
 Result<std::unique_ptr<runtime::Kernel>> MakeNoOp(const KernelInfo&) {
   return MakeFnKernel([](KernelContext&) { return Status(); });
 }
@@ -79,6 +103,7 @@ void RegisterCoreKernels(runtime::KernelRegistry& r) {
   r.Register("Placeholder", MakePlaceholder);
   r.Register("EnsureShape", MakeEnsureShape);
   r.Register("NoOp", MakeNoOp);
+  r.Register("Assert", MakeAssert);
 }
 
 }  // namespace serval::kernels::cpu

@@ -154,5 +154,27 @@ TEST_F(CoreOpsTest, NoOpHasNoOutputs) {
   EXPECT_TRUE(out->empty());
 }
 
+TEST_F(CoreOpsTest, AssertPassesOnTrueAndFailsWithItsMessageOnFalse) {
+  const Tensor msg = Tensor::Scalar<std::string>("offset_width must be >= 0.");
+  {
+    KernelTester t("Assert", r_);
+    t.Attr("T", std::vector<DataType>{DataType::kString}).Input(Tensor::Scalar<bool>(true)).Input(msg).NumOutputs(0);
+    auto out = t.Run();
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+  }
+  {
+    KernelTester t("Assert", r_);
+    t.Input(Tensor::Scalar<bool>(false)).Input(msg).NumOutputs(0);
+    auto out = t.Run();
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(out.status().message(), HasSubstr("assertion failed: [offset_width must be >= 0.]"));
+  }
+  {
+    KernelTester t("Assert", r_);
+    t.Input(Tensor::Scalar<int32_t>(1)).NumOutputs(0);
+    EXPECT_EQ(t.Run().status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace serval::kernels::cpu
