@@ -21,27 +21,6 @@ Result<std::string> ReadFileToString(const std::string& path, uint64_t max_bytes
 // Names (not paths) of the entries of a directory, sorted.
 Result<std::vector<std::string>> ListDirectory(const std::string& path);
 
-// A read-only memory mapping of a whole file. Immutable after Open, so safe to share across
-// threads; the mapping lives as long as the object (hold it in a shared_ptr to share).
-class MappedFile {
- public:
-  static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-
-  const char* data() const { return data_; }
-  uint64_t size() const { return size_; }
-  std::string_view view() const { return {data_, static_cast<size_t>(size_)}; }
-  const std::string& path() const { return path_; }
-
- private:
-  MappedFile() = default;
-  const char* data_ = nullptr;
-  uint64_t size_ = 0;
-  std::string path_;
-};
-
 // A regular file read with pread: safe to share across threads, keeps its descriptor open while
 // it lives. Unlike a mapping, a file truncated by someone else gives a DataLoss error on read
 // instead of SIGBUS, so a model folder rewritten during a load cannot kill the process.
