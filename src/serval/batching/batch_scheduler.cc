@@ -266,9 +266,11 @@ void BatchQueue::Process(Batch batch) {
   }
 
   auto out = run_(std::move(merged));
+  // Stats are reported before any caller is answered, so a caller that has its reply also sees
+  // its batch in the metrics.
   if (!out.ok()) {
-    fail_all(out.status());
     if (on_batch_) on_batch_(stats);
+    fail_all(out.status());
     return;
   }
   const bool batch_major = std::all_of(out->begin(), out->end(), [&](const auto& kv) {
@@ -280,8 +282,12 @@ void BatchQueue::Process(Batch batch) {
       bypass_ = true;
     }
     stats.ran_unbatched = true;
+    if (on_batch_) on_batch_(stats);
     RunUnbatched(parts);
-  } else if (single) {
+    return;
+  }
+  if (on_batch_) on_batch_(stats);
+  if (single) {
     Complete(parts.front().request, parts.front().index, std::move(out).value());
   } else {
     int64_t offset = 0;
@@ -292,7 +298,6 @@ void BatchQueue::Process(Batch batch) {
       Complete(p.request, p.index, std::move(mine));
     }
   }
-  if (on_batch_) on_batch_(stats);
 }
 
 }  // namespace serval::batching
